@@ -1,0 +1,116 @@
+"""CLIP vision encoder plugin: frozen `CLIPVisionModel`, features of a chosen layer, a projector into the LLM.
+
+As in DreamLLM and LLaVA, features come from the second-to-last layer with the CLS token dropped, so an image
+becomes (image_size / patch_size)^2 tokens (256 for ViT-L/14 at 224 px).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from PIL import Image
+from transformers import CLIPVisionConfig, CLIPVisionModel
+
+from omni.models.connectors import build_projector
+from omni.models.plugins.base import Plugin, register_plugin
+from omni.models.zoo import resolve_model_path
+
+OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+
+
+def _image_processor_class():
+    try:  # the PIL backend needs no torchvision (which we do not install on CPU)
+        from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
+
+        return CLIPImageProcessorPil
+    except ImportError:  # pragma: no cover - older transformers
+        from transformers import CLIPImageProcessor
+
+        return CLIPImageProcessor
+
+
+@register_plugin
+class CLIPVisionEmbedding(Plugin):
+    name = "clip_vision_embedding"
+    role = "encoder"
+
+    def __init__(
+        self,
+        llm_hidden_size: int,
+        model_name_or_path: str | None = None,
+        vision_config: dict[str, Any] | None = None,
+        select_layer: int = -2,
+        drop_cls: bool = True,
+        projector: str = "linear",
+        image_mean: tuple[float, ...] = OPENAI_CLIP_MEAN,
+        image_std: tuple[float, ...] = OPENAI_CLIP_STD,
+        freeze: bool = True,
+    ):
+        super().__init__()
+        if vision_config is None:
+            if model_name_or_path is None:
+                raise ValueError("clip_vision_embedding needs `model_name_or_path` or an inline `vision_config`")
+            config = CLIPVisionConfig.from_pretrained(resolve_model_path(model_name_or_path))
+        else:
+            config = CLIPVisionConfig(**{k: v for k, v in vision_config.items() if k != "model_type"})
+        self.model_name_or_path = model_name_or_path
+        self.select_layer, self.drop_cls, self.freeze = select_layer, drop_cls, freeze
+        self.projector_type = projector
+        self.image_mean, self.image_std = tuple(image_mean), tuple(image_std)
+        self.backbone = CLIPVisionModel(config)
+        self.projector = build_projector(projector, config.hidden_size, llm_hidden_size, bias=True)
+        if freeze:
+            self.freeze_backbones()
+        size = config.image_size
+        self.processor = _image_processor_class()(
+            size={"shortest_edge": size},
+            crop_size={"height": size, "width": size},
+            image_mean=list(self.image_mean),
+            image_std=list(self.image_std),
+        )
+
+    @property
+    def num_tokens(self) -> int:
+        config = self.backbone.config
+        return (config.image_size // config.patch_size) ** 2 + (0 if self.drop_cls else 1)
+
+    def frozen_modules(self) -> dict[str, torch.nn.Module]:
+        return {"backbone": self.backbone} if self.freeze else {}
+
+    def load_pretrained(self) -> None:
+        if self.model_name_or_path is None:
+            return
+        pretrained = CLIPVisionModel.from_pretrained(resolve_model_path(self.model_name_or_path))
+        self.backbone.load_state_dict(pretrained.state_dict())
+
+    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
+        return self.processor(images=[im.convert("RGB") for im in images], return_tensors="pt").pixel_values
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Pixels [N, 3, H, W] → LLM-width embeddings [N, tokens, hidden]."""
+        dtype = next(self.backbone.parameters()).dtype
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
+            outputs = self.backbone(pixel_values=pixel_values.to(dtype), output_hidden_states=True)
+            features = outputs.hidden_states[self.select_layer]
+            if self.drop_cls:
+                features = features[:, 1:]
+        projector_dtype = next(self.projector.parameters()).dtype
+        return self.projector(features.to(projector_dtype))
+
+    def to_spec(self) -> dict[str, Any]:
+        vision_config = self.backbone.config.to_dict()
+        keep = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "image_size",
+                "patch_size", "projection_dim", "hidden_act", "layer_norm_eps", "num_channels")
+        return {
+            "type": self.name,
+            "model_name_or_path": self.model_name_or_path,
+            "vision_config": {k: vision_config[k] for k in keep if k in vision_config},
+            "select_layer": self.select_layer,
+            "drop_cls": self.drop_cls,
+            "projector": self.projector_type,
+            "image_mean": list(self.image_mean),
+            "image_std": list(self.image_std),
+            "freeze": self.freeze,
+        }

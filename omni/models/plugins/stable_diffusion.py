@@ -1,0 +1,193 @@
+"""Stable Diffusion head plugin: a frozen UNet and VAE from diffusers, conditioned on the LLM through a projector.
+
+Training: the dream-query hidden states, projected to the UNet's cross-attention width, replace the text encoder's
+states; the loss is the usual diffusion MSE on the VAE latents of the target image (score distillation through a
+frozen UNet). Sampling reuses diffusers' `StableDiffusionPipeline` with `prompt_embeds`, so any diffusers scheduler
+works and nothing of the sampling loop is rewritten here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+from PIL import Image
+from torch import nn
+
+from omni.models.plugins.base import Plugin, register_plugin
+from omni.models.zoo import resolve_model_path
+
+SCHEDULERS = {
+    "ddpm": "DDPMScheduler",
+    "ddim": "DDIMScheduler",
+    "dpm++": "DPMSolverMultistepScheduler",
+    "euler": "EulerDiscreteScheduler",
+    "euler_a": "EulerAncestralDiscreteScheduler",
+    "pndm": "PNDMScheduler",
+}
+
+
+def _public(config: Any) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dict(config).items() if not k.startswith("_")}
+
+
+@register_plugin
+class StableDiffusionHead(Plugin):
+    name = "stable_diffusion_head"
+    role = "head"
+
+    def __init__(
+        self,
+        llm_hidden_size: int,
+        model_name_or_path: str | None = None,
+        unet_config: dict[str, Any] | None = None,
+        vae_config: dict[str, Any] | None = None,
+        scheduler_config: dict[str, Any] | None = None,
+        resolution: int | None = None,
+        projector_bias: bool = False,
+        drop_prob: float = 0.0,
+        noise_offset: float = 0.0,
+        min_snr_gamma: float | None = None,
+        freeze: bool = True,
+    ):
+        super().__init__()
+        root = resolve_model_path(model_name_or_path) if model_name_or_path and None in (unet_config, vae_config, scheduler_config) else None
+        if unet_config is None:
+            unet_config = _public(UNet2DConditionModel.load_config(root, subfolder="unet"))
+        if vae_config is None:
+            vae_config = _public(AutoencoderKL.load_config(root, subfolder="vae"))
+        if scheduler_config is None:
+            scheduler_config = _public(DDPMScheduler.load_config(root, subfolder="scheduler")) if root else {}
+        self.model_name_or_path = model_name_or_path
+        self.unet = UNet2DConditionModel.from_config(unet_config)
+        self.vae = AutoencoderKL.from_config(vae_config)
+        self.noise_scheduler = DDPMScheduler.from_config(scheduler_config)
+        self.condition_projector = nn.Linear(llm_hidden_size, self.unet.config.cross_attention_dim, bias=projector_bias)
+        self.resolution = resolution or self.vae.config.sample_size
+        self.projector_bias, self.freeze = projector_bias, freeze
+        self.drop_prob, self.noise_offset, self.min_snr_gamma = drop_prob, noise_offset, min_snr_gamma
+        if freeze:
+            self.freeze_backbones()
+
+    def frozen_modules(self) -> dict[str, nn.Module]:
+        return {"unet": self.unet, "vae": self.vae} if self.freeze else {}
+
+    def load_pretrained(self) -> None:
+        if self.model_name_or_path is None:
+            return
+        root = resolve_model_path(self.model_name_or_path)
+        self.unet.load_state_dict(UNet2DConditionModel.from_pretrained(root, subfolder="unet").state_dict())
+        self.vae.load_state_dict(AutoencoderKL.from_pretrained(root, subfolder="vae").state_dict())
+
+    # ---- preprocessing -------------------------------------------------------------------------------------------
+    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
+        """Target images → [N, 3, R, R] in [-1, 1] (resize the short side, centre crop), as SD was trained."""
+        tensors = []
+        for image in images:
+            image = image.convert("RGB")
+            scale = self.resolution / min(image.size)
+            w, h = max(self.resolution, round(image.width * scale)), max(self.resolution, round(image.height * scale))
+            image = image.resize((w, h), Image.BICUBIC)
+            left, top = (w - self.resolution) // 2, (h - self.resolution) // 2
+            image = image.crop((left, top, left + self.resolution, top + self.resolution))
+            array = np.asarray(image, dtype=np.float32) / 127.5 - 1.0
+            tensors.append(torch.from_numpy(array).permute(2, 0, 1))
+        return torch.stack(tensors)
+
+    # ---- training ------------------------------------------------------------------------------------------------
+    def condition(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        """Dream-query hidden states [N, Q, H] → UNet `encoder_hidden_states` [N, Q, cross_attention_dim]."""
+        return self.condition_projector(hidden_states.to(self.condition_projector.weight.dtype))
+
+    def forward(self, hidden_states: torch.Tensor, target_pixels: torch.Tensor) -> torch.Tensor:
+        """Diffusion MSE of the frozen UNet conditioned on the projected dream-query states."""
+        vae_dtype = next(self.vae.parameters()).dtype
+        with torch.no_grad():
+            latents = self.vae.encode(target_pixels.to(vae_dtype)).latent_dist.sample()
+            latents = latents * self.vae.config.scaling_factor
+        noise = torch.randn_like(latents)
+        if self.noise_offset:
+            noise = noise + self.noise_offset * torch.randn(latents.shape[0], latents.shape[1], 1, 1, dtype=latents.dtype)
+        steps = self.noise_scheduler.config.num_train_timesteps
+        timesteps = torch.randint(0, steps, (latents.shape[0],), device=latents.device)
+        noisy = self.noise_scheduler.add_noise(latents, noise, timesteps)
+        prediction_type = self.noise_scheduler.config.prediction_type
+        if prediction_type == "epsilon":
+            target = noise
+        elif prediction_type == "v_prediction":
+            target = self.noise_scheduler.get_velocity(latents, noise, timesteps)
+        else:
+            raise ValueError(f"unsupported prediction_type {prediction_type!r}")
+        unet_dtype = next(self.unet.parameters()).dtype
+        condition = self.condition(hidden_states).to(unet_dtype)
+        prediction = self.unet(noisy.to(unet_dtype), timesteps, encoder_hidden_states=condition).sample
+        if self.min_snr_gamma is None:
+            return F.mse_loss(prediction.float(), target.float())
+        per_sample = F.mse_loss(prediction.float(), target.float(), reduction="none").mean(dim=(1, 2, 3))
+        return (per_sample * self._min_snr_weights(timesteps, prediction_type)).mean()
+
+    def _min_snr_weights(self, timesteps: torch.Tensor, prediction_type: str) -> torch.Tensor:
+        alphas = self.noise_scheduler.alphas_cumprod.to(timesteps.device)[timesteps]
+        snr = alphas / (1 - alphas)
+        clipped = torch.clamp(snr, max=self.min_snr_gamma)
+        return clipped / (snr + 1) if prediction_type == "v_prediction" else clipped / snr
+
+    # ---- sampling ------------------------------------------------------------------------------------------------
+    def pipeline(self, scheduler: str = "ddim"):
+        """A diffusers `StableDiffusionPipeline` over this head's UNet and VAE, with no text encoder of its own."""
+        import diffusers
+        from diffusers import StableDiffusionPipeline
+
+        if scheduler not in SCHEDULERS:
+            raise ValueError(f"unknown scheduler {scheduler!r}; choose one of {sorted(SCHEDULERS)}")
+        scheduler_cls = getattr(diffusers, SCHEDULERS[scheduler])
+        extra = {"clip_sample": False} if scheduler in ("ddim", "ddpm") else {}
+        noise_scheduler = scheduler_cls.from_config(self.noise_scheduler.config, **extra)
+        pipe = StableDiffusionPipeline(
+            vae=self.vae, text_encoder=None, tokenizer=None, unet=self.unet, scheduler=noise_scheduler,
+            safety_checker=None, feature_extractor=None, image_encoder=None, requires_safety_checker=False,
+        )
+        pipe.set_progress_bar_config(disable=True)
+        return pipe
+
+    @torch.no_grad()
+    def sample(
+        self,
+        condition: torch.Tensor,
+        null_condition: torch.Tensor | None,
+        num_inference_steps: int = 25,
+        guidance_scale: float = 3.0,
+        scheduler: str = "ddim",
+        generator: torch.Generator | None = None,
+    ) -> list[Image.Image]:
+        """Images from projected conditions [N, Q, D]; `null_condition` is the unconditional branch of guidance."""
+        pipe = self.pipeline(scheduler)
+        dtype = next(self.unet.parameters()).dtype
+        return pipe(
+            prompt_embeds=condition.to(dtype),
+            negative_prompt_embeds=None if null_condition is None else null_condition.to(dtype),
+            guidance_scale=guidance_scale if null_condition is not None else 1.0,
+            num_inference_steps=num_inference_steps,
+            height=self.resolution,
+            width=self.resolution,
+            generator=generator,
+            output_type="pil",
+        ).images
+
+    def to_spec(self) -> dict[str, Any]:
+        return {
+            "type": self.name,
+            "model_name_or_path": self.model_name_or_path,
+            "unet_config": _public(self.unet.config),
+            "vae_config": _public(self.vae.config),
+            "scheduler_config": _public(self.noise_scheduler.config),
+            "resolution": self.resolution,
+            "projector_bias": self.projector_bias,
+            "drop_prob": self.drop_prob,
+            "noise_offset": self.noise_offset,
+            "min_snr_gamma": self.min_snr_gamma,
+            "freeze": self.freeze,
+        }
