@@ -1,0 +1,49 @@
+"""Metric sinks for the trainer: a JSONL file (always), wandb (offline unless told otherwise), and the console.
+
+Only rank 0 writes. A metrics file per run is what tests, the loss-curve plot and reports read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from omni.utils.logging import get_logger
+
+logger = get_logger(__name__)
+
+
+class MetricLogger:
+    def __init__(self, output_dir: str | Path, report_to: list[str], run_name: str | None, config: dict[str, Any],
+                 enabled: bool = True):
+        self.enabled = enabled
+        self.path = Path(output_dir) / "metrics.jsonl"
+        self.wandb = None
+        if not enabled:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        unknown = set(report_to) - {"wandb", "none"}
+        if unknown:
+            raise ValueError(f"unknown report_to entries {sorted(unknown)}; supported: 'wandb', 'none' (or [])")
+        if "wandb" in report_to:
+            os.environ.setdefault("WANDB_MODE", "offline")  # never phone home unless the user asks for it
+            os.environ.setdefault("WANDB_SILENT", "true")
+            import wandb
+
+            self.wandb = wandb.init(project="omni", name=run_name, dir=str(self.path.parent), config=config,
+                                    resume="allow")
+
+    def log(self, metrics: dict[str, Any], step: int) -> None:
+        if not self.enabled:
+            return
+        with self.path.open("a") as f:
+            f.write(json.dumps({"step": step, **metrics}) + "\n")
+        if self.wandb is not None:
+            self.wandb.log(metrics, step=step)
+
+    def close(self) -> None:
+        if self.wandb is not None:
+            self.wandb.finish()
+            self.wandb = None

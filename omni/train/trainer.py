@@ -1,0 +1,151 @@
+"""The trainer: our own loop over PyTorch FSDP2, so that sharding, resume and logging are real on a CPU too.
+
+One step: fetch the step's micro-batches, count label tokens and target images across all ranks (so losses are
+normalised over the whole accumulated, global batch and logged per-component losses are exact), forward and backward
+each micro-batch, clip, skip the update if the loss was not finite, step the optimizer and the schedule, log, save.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, IterableDataset
+from tqdm import tqdm
+from transformers import get_scheduler
+
+from omni.constants import IGNORE_INDEX
+from omni.models.summary import format_summary, summarize
+from omni.models.trainable import set_trainable
+from omni.train.checkpoint import export_pretrained, list_checkpoints, load_checkpoint, save_checkpoint
+from omni.train.distributed import all_reduce_sum, barrier, init_distributed, is_main_process
+from omni.train.fsdp import apply_fsdp
+from omni.train.loggers import MetricLogger
+from omni.train.training_args import TrainingArguments
+from omni.utils.logging import get_logger
+
+logger = get_logger(__name__)
+
+NO_DECAY = ("bias", "norm", "embeddings")  # biases, norm weights and learnable query embeddings
+
+
+def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            (no_decay if any(k in name.lower() for k in NO_DECAY) or parameter.ndim < 2 else decay).append(parameter)
+    return [g for g in ({"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}) if g["params"]]
+
+
+class Trainer:
+    def __init__(self, model: torch.nn.Module, args: TrainingArguments, train_dataset: IterableDataset,
+                 data_collator: Any, tokenizer: Any = None, run_config: dict[str, Any] | None = None):
+        self.args, self.tokenizer, self.collator = args, tokenizer, data_collator
+        self.rank, self.world, self.device = init_distributed()
+        self.raw_model = model
+        self.train_dataset = train_dataset
+        self.run_config = run_config or {"training": dataclasses.asdict(args)}
+        self.output_dir = Path(args.output_dir)
+
+    # ---- set-up --------------------------------------------------------------------------------------------------
+    def _prepare_model(self) -> torch.nn.Module:
+        model = self.raw_model
+        set_trainable(model, self.args.trainable)
+        if is_main_process():
+            print(format_summary(summarize(model)), flush=True)
+        model.to(self.device)
+        if self.args.gradient_checkpointing:
+            model.llm.gradient_checkpointing_enable()
+        model.train()
+        if self.world > 1 and self.args.fsdp:
+            apply_fsdp(model, self.device, bf16=self.args.bf16)
+        elif self.world > 1:
+            model = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
+        return model
+
+    def _batches(self, skip: int) -> Iterator[dict[str, torch.Tensor]]:
+        loader = DataLoader(self.train_dataset, batch_size=self.args.per_device_train_batch_size,
+                            collate_fn=self.collator, num_workers=self.args.dataloader_num_workers,
+                            persistent_workers=self.args.dataloader_num_workers > 0)
+        iterator = iter(loader)
+        # Resume: the stream is a deterministic function of the seed, so skipping what was consumed is exact.
+        for _ in range(skip):
+            next(iterator)
+        yield from iterator
+
+    # ---- training ------------------------------------------------------------------------------------------------
+    def train(self) -> dict[str, Any]:
+        args = self.args
+        torch.manual_seed(args.seed + self.rank)  # different diffusion noise per rank; the model was built before
+        model = self._prepare_model()
+        optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay), lr=args.learning_rate,
+                                      betas=(args.adam_beta1, args.adam_beta2), eps=args.adam_epsilon)
+        scheduler = get_scheduler(args.lr_scheduler_type, optimizer, num_warmup_steps=math.ceil(args.warmup_ratio * args.max_steps),
+                                  num_training_steps=args.max_steps)
+        start_step, state = 0, {"bad_steps_total": 0}
+        checkpoints = list_checkpoints(self.output_dir) if args.resume else []
+        if checkpoints:
+            state = load_checkpoint(checkpoints[-1], model, optimizer, scheduler)
+            start_step = state["step"]
+            logger.info("resumed from %s (step %d)", checkpoints[-1], start_step)
+        metrics_log = MetricLogger(self.output_dir, [r for r in args.report_to if r != "none"], args.run_name,
+                                   self.run_config, enabled=is_main_process())
+        batches = self._batches(skip=start_step * args.gradient_accumulation_steps)
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        progress = tqdm(total=args.max_steps, initial=start_step, desc="train", disable=args.disable_tqdm or not is_main_process(),
+                        dynamic_ncols=True)
+        bad_in_a_row, last = 0, {}
+        for step in range(start_step + 1, args.max_steps + 1):
+            started = time.perf_counter()
+            micro = [next(batches) for _ in range(args.gradient_accumulation_steps)]
+            label_tokens = all_reduce_sum(torch.tensor(float(sum(int((b["labels"][:, 1:] != IGNORE_INDEX).sum()) for b in micro))))
+            dream_images = all_reduce_sum(torch.tensor(float(sum(len(b.get("dream_pixel_values", ())) for b in micro))))
+            # FSDP averages gradients over ranks, so each rank normalises by the global count / world size.
+            norm_tokens = (label_tokens / self.world).clamp(min=1e-6)
+            norm_images = (dream_images / self.world).clamp(min=1e-6)
+            sums = torch.zeros(3)
+            for batch in micro:
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                output = model(**batch, num_label_tokens=norm_tokens, num_dream_images=norm_images)
+                output.loss.backward()
+                sums += torch.stack([output.loss.detach(), output.lm_loss, output.vm_loss]).float().cpu()
+            sums = all_reduce_sum(sums) / self.world
+            grad_norm = torch.nn.utils.clip_grad_norm_(trainable, args.max_grad_norm)
+            grad_norm = grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm
+            if not (torch.isfinite(sums).all() and torch.isfinite(grad_norm)):
+                optimizer.zero_grad(set_to_none=True)
+                bad_in_a_row += 1
+                state["bad_steps_total"] = state.get("bad_steps_total", 0) + 1
+                logger.warning("step %d: non-finite loss or gradient, update skipped (%d in a row)", step, bad_in_a_row)
+                if bad_in_a_row >= args.max_bad_steps:
+                    raise RuntimeError(f"{bad_in_a_row} consecutive non-finite steps; stopping. The last good checkpoint "
+                                       f"in {self.output_dir} is intact; lower the learning rate or check the data.")
+                continue
+            bad_in_a_row = 0
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            elapsed = time.perf_counter() - started
+            samples = args.per_device_train_batch_size * args.gradient_accumulation_steps * self.world
+            last = {"loss": sums[0].item(), "lm_loss": sums[1].item(), "vm_loss": sums[2].item(),
+                    "lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "step_time": elapsed,
+                    "samples_per_s": samples / elapsed, "label_tokens": int(label_tokens), "dream_images": int(dream_images)}
+            if step % args.logging_steps == 0 or step == args.max_steps:
+                metrics_log.log(last, step)
+            progress.set_postfix(loss=f"{last['loss']:.4f}", lm=f"{last['lm_loss']:.3f}", vm=f"{last['vm_loss']:.4f}")
+            progress.update(1)
+            if args.save_steps and step % args.save_steps == 0 and step < args.max_steps:
+                save_checkpoint(self.output_dir, step, model, optimizer, scheduler, state, args.save_total_limit)
+        progress.close()
+        save_checkpoint(self.output_dir, args.max_steps, model, optimizer, scheduler, state, args.save_total_limit)
+        export_pretrained(self.raw_model if self.world == 1 or args.fsdp else model.module, self.output_dir, self.tokenizer)
+        metrics_log.close()
+        barrier()
+        if is_main_process():
+            logger.info("done: %d steps; model exported to %s", args.max_steps, self.output_dir)
+        return last

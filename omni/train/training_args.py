@@ -1,0 +1,37 @@
+"""`TrainingArguments`: everything the trainer needs, as one typed dataclass that configs fill and the CLI overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class TrainingArguments:
+    output_dir: str = "work_dirs/run"
+    run_name: Optional[str] = None
+    seed: int = 42
+    max_steps: int = 100
+    per_device_train_batch_size: int = 4
+    gradient_accumulation_steps: int = 1
+    learning_rate: float = 2e-3
+    weight_decay: float = 0.0
+    adam_beta1: float = 0.9
+    adam_beta2: float = 0.999
+    adam_epsilon: float = 1e-8
+    lr_scheduler_type: str = "cosine"
+    warmup_ratio: float = 0.003
+    max_grad_norm: float = 1.0
+    # glob patterns over parameter names; "*" = everything except frozen plugin backbones
+    trainable: list[str] = field(default_factory=lambda: ["*"])
+    fsdp: bool = True
+    bf16: bool = False
+    gradient_checkpointing: bool = False
+    dataloader_num_workers: int = 1
+    logging_steps: int = 1
+    save_steps: int = 0  # 0: only at the end
+    save_total_limit: int = 2
+    resume: bool = True
+    max_bad_steps: int = 10  # consecutive non-finite losses before the run stops
+    report_to: list[str] = field(default_factory=lambda: ["wandb"])
+    disable_tqdm: bool = False

@@ -1,0 +1,32 @@
+"""The typed arguments of a DreamLLM run: what a config file fills and the command line overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from omni.train.training_args import TrainingArguments
+
+
+@dataclass
+class ModelArguments:
+    config: Any = None  # a LazyCall producing a DreamLLMConfig (e.g. one of omni.models.dreamllm.presets)
+    tokenizer_name_or_path: Optional[str] = None  # local directory or model zoo name
+    init_from: Optional[str] = None  # a previous stage's output directory (save_pretrained folder)
+
+
+@dataclass
+class DataArguments:
+    datasets: list[str] = field(default_factory=lambda: ["toyworld_pairs"])
+    data_root: Optional[str] = None  # default: $OMNI_DATA_ROOT or ./data
+    mode: str = "comprehension"  # comprehension | creation | mixed
+    prompts: list[str] = field(default_factory=lambda: ["Describe the image."])
+    shuffle_buffer: int = 1000
+
+
+@dataclass
+class Arguments:
+    model: ModelArguments = field(default_factory=ModelArguments)
+    data: DataArguments = field(default_factory=DataArguments)
+    training: TrainingArguments = field(default_factory=TrainingArguments)
+    stages: Any = None  # the recipe's trainable sets per stage (for `omni summary`)

@@ -1,0 +1,8 @@
+"""DreamLLM's trainable sets per stage (paper, table 11), as glob patterns over parameter names."""
+
+STAGES = {
+    "stage1_comprehension": ["plugins.vision_encoder.projector.*"],
+    "stage1_creation": ["plugins.dream_queries.*", "plugins.diffusion_head.condition_projector.*"],
+    "stage2_igpt": ["*"],  # everything but the frozen CLIP, VAE and UNet
+    "stage3_sft": ["*"],
+}

@@ -1,0 +1,50 @@
+"""Train DreamLLM: `torchrun --nproc_per_node N -m projects.dreamllm.train --config_file FILE "k=v" ...`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from omni.config import LazyLaunch
+from omni.data.builders import DreamLLMPairTransform, SequenceBuilder
+from omni.data.collator import DataCollator
+from omni.data.constants import DataManager
+from omni.data.datasets import ImageTextPairWebDataset
+from omni.train import Trainer
+from omni.train.distributed import init_distributed
+from projects.dreamllm.arguments import Arguments
+from projects.dreamllm.model_loading import build_model
+
+
+def build_dataset(args: Arguments, model, tokenizer) -> ImageTextPairWebDataset:
+    config = model.config
+    builder = SequenceBuilder(tokenizer, config.special_token_ids,
+                              model.vision_encoder.num_tokens if model.vision_encoder else 0,
+                              model.dream_queries.num_queries if model.dream_queries else 0, config.model_max_length)
+    head = model.diffusion_head
+    transform = DreamLLMPairTransform(
+        builder, args.data.mode,
+        vision_preprocess=model.vision_encoder.preprocess if model.vision_encoder else None,
+        head_preprocess=head.preprocess if head else None,
+        prompts=tuple(args.data.prompts), drop_prob=head.drop_prob if head else 0.0, seed=args.training.seed,
+    )
+    if len(args.data.datasets) != 1:
+        raise NotImplementedError("mixing several datasets arrives with the DataManager mixtures; give one dataset")
+    info = DataManager.get(args.data.datasets[0])
+    return ImageTextPairWebDataset(info.shard_urls(args.data.data_root), transform, seed=args.training.seed,
+                                   shuffle_buffer=args.data.shuffle_buffer, name=info.name)
+
+
+def train(args: Arguments) -> dict:
+    init_distributed()
+    torch.manual_seed(args.training.seed)  # identical initial weights on every rank
+    model, tokenizer = build_model(args.model.config, args.model.tokenizer_name_or_path, args.model.init_from)
+    dataset = build_dataset(args, model, tokenizer)
+    trainer = Trainer(model, args.training, dataset, DataCollator(tokenizer.pad_token_id), tokenizer,
+                      run_config=dataclasses.asdict(args))
+    return trainer.train()
+
+
+if __name__ == "__main__":
+    LazyLaunch(train, Arguments)
