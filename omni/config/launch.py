@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from omni.config.lazy import LazyConfig
 from omni.config.overrides import ConfigKeyError, apply_overrides, unknown_key_message
@@ -37,12 +38,17 @@ def _check_keys(cls: type, node: Any, prefix: str) -> None:
             _check_keys(fields[key], node[key], f"{prefix}{key}.")
 
 
+def structured_config(cls: type, config: DictConfig | Mapping) -> DictConfig:
+    """`config` merged over the dataclass `cls`'s defaults: every field exists (so overrides may name any of them)
+    and assignments are type-checked. Unknown keys in `config` are rejected with the closest valid key."""
+    _check_keys(cls, config, "")
+    plain = OmegaConf.to_container(config) if isinstance(config, DictConfig) else dict(config)
+    return OmegaConf.merge(OmegaConf.structured(cls), OmegaConf.create(plain))
+
+
 def to_dataclass(cls: type[T], config: DictConfig | Mapping) -> T:
     """Validate `config` against the dataclass `cls` (unknown keys, value types) and build it."""
-    _check_keys(cls, config, "")
-    schema = OmegaConf.structured(cls)
-    merged = OmegaConf.merge(schema, OmegaConf.create(OmegaConf.to_container(config) if isinstance(config, DictConfig) else dict(config)))
-    return OmegaConf.to_object(merged)  # type: ignore[return-value]
+    return OmegaConf.to_object(structured_config(cls, config))  # type: ignore[return-value]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, list[str]]:
@@ -52,11 +58,14 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
     return parser.parse_known_args(argv)
 
 
-def load_config(config_file: str, overrides: Sequence[str]) -> DictConfig:
+def load_config(config_file: str, overrides: Sequence[str], arguments_cls: type | None = None) -> DictConfig:
+    """The config file, over the defaults of `arguments_cls` if given, with the overrides applied."""
     bad = [o for o in overrides if o.startswith("--")]
     if bad:
-        raise SystemExit(f"unknown option(s) {bad}; overrides are written key=value, e.g. \"training.max_steps=10\"")
+        raise ValueError(f"unknown option(s) {bad}; overrides are written key=value, e.g. \"training.max_steps=10\"")
     config = LazyConfig.load(config_file)
+    if arguments_cls is not None:
+        config = structured_config(arguments_cls, config)
     return apply_overrides(config, overrides)
 
 
@@ -70,9 +79,9 @@ class LazyLaunch:
     def __init__(self, main: Callable[[Any], Any], arguments_cls: type, argv: Sequence[str] | None = None):
         options, overrides = parse_args(sys.argv[1:] if argv is None else argv)
         try:
-            config = load_config(options.config_file, overrides)
-            args = to_dataclass(arguments_cls, config)
-        except (ConfigKeyError, ValueError, FileNotFoundError) as error:
+            config = load_config(options.config_file, overrides, arguments_cls)
+            args = OmegaConf.to_object(config)
+        except (ConfigKeyError, ValueError, FileNotFoundError, OmegaConfBaseException) as error:
             raise SystemExit(f"config error: {error}") from None
         output_dir = getattr(getattr(args, "training", None), "output_dir", None)
         if output_dir and _rank() == 0:

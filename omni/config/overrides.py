@@ -81,9 +81,8 @@ def apply_overrides(config: DictConfig, overrides: Sequence[str]) -> DictConfig:
     for override in parsed:
         key = override.key_or_group
         if override.is_sweep_override():
-            raise ValueError(
-                f"override '{override.input_line}' is a sweep; for a list write {key}=[{override.get_value_element_as_str()}]"
-            )
+            value = override.input_line.split("=", 1)[1]
+            raise ValueError(f"override '{override.input_line}' is a sweep; for a list write {key}=[{value}]")
         exists = _exists(config, key)
         if override.type == OverrideType.DEL:
             if not exists:

@@ -71,7 +71,10 @@ class Trainer:
     def _batches(self, skip: int) -> Iterator[dict[str, torch.Tensor]]:
         loader = DataLoader(self.train_dataset, batch_size=self.args.per_device_train_batch_size,
                             collate_fn=self.collator, num_workers=self.args.dataloader_num_workers,
-                            persistent_workers=self.args.dataloader_num_workers > 0)
+                            persistent_workers=self.args.dataloader_num_workers > 0,
+                            # its own generator: creating the iterator must not draw from the global RNG, which the
+                            # checkpoint restores (else a resumed run's diffusion noise would differ)
+                            generator=torch.Generator().manual_seed(self.args.seed + self.rank))
         iterator = iter(loader)
         # Resume: the stream is a deterministic function of the seed, so skipping what was consumed is exact.
         for _ in range(skip):
