@@ -60,12 +60,16 @@ fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 
-stamp_key=$(cat pyproject.toml install.sh | sha256sum | cut -c1-16)-$CUDA-$DEV-$TORCH_DIR
+stamp_key=$(cat pyproject.toml install.sh | sha256sum | cut -c1-16)-$CUDA-$TORCH_DIR
 stamp="$ENV_NAME/.omni-install-stamp"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_key" ] && "$ENV_NAME/bin/python" -c "import omni" 2>/dev/null; then
+dev_stamp="$ENV_NAME/.omni-install-dev"
+# Up to date: same pyproject, installer and options (an environment with the dev tools also serves a plain install).
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$stamp_key" ] && { [ "$DEV" = 0 ] || [ -f "$dev_stamp" ]; } \
+   && "$ENV_NAME/bin/python" -c "import omni" 2>/dev/null; then
   echo "install.sh: $ENV_NAME is up to date"
   exit 0
 fi
+[ -f "$dev_stamp" ] && DEV=1  # never drop the dev tools from an environment that has them
 
 if [ ! -x "$ENV_NAME/bin/python" ]; then
   echo "install.sh: creating $ENV_NAME with $($PYTHON --version)"
@@ -92,4 +96,5 @@ echo "install.sh: installing omni ($spec) into $ENV_NAME"
 "${PIP[@]}" install -e "$spec"
 
 echo "$stamp_key" > "$stamp"
+if [ "$DEV" = 1 ]; then touch "$dev_stamp"; fi
 echo "install.sh: done. Activate with: source $ENV_NAME/bin/activate"

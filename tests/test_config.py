@@ -139,7 +139,7 @@ class LaunchArgs:
 
 def test_lazylaunch_saves_config_and_profiles(tmp_path):
     out = tmp_path / "run"
-    _write(tmp_path, {"cfg.py": f"""
+    _write(tmp_path, {"cfg.py": """
         training = dict(lr=0.1, tags=[])
         name = "run"
     """})

@@ -35,10 +35,12 @@ def test_rendered_colour_is_the_captioned_colour():
 def test_same_seed_same_shard_bytes(tmp_path):
     write_pairs(tmp_path / "a", 30, seed=5, shard_size=10, progress=False)
     write_pairs(tmp_path / "b", 30, seed=5, shard_size=10, progress=False)
+    def members(path):
+        with tarfile.open(path) as tar:
+            return [(m.name, tar.extractfile(m).read()) for m in tar.getmembers()]
+
     for name in ("pairs-train-000000.tar", "pairs-train-000002.tar"):
-        members = lambda root: [(m.name, tarfile.open(root / name).extractfile(m).read())  # noqa: E731
-                                for m in tarfile.open(root / name).getmembers()]
-        assert members(tmp_path / "a") == members(tmp_path / "b")
+        assert members(tmp_path / "a" / name) == members(tmp_path / "b" / name)
 
 
 def test_shards_read_back_through_the_registry(toy_data):

@@ -17,7 +17,6 @@ from omni.models.dreamllm import DreamLLMConfig, DreamLLMForCausalLM
 from omni.models.dreamllm.presets import (
     dreamllm_7b_config,
     tiny_clip_vision_config,
-    tiny_dreamllm_config,
     tiny_unet_config,
     tiny_vae_config,
 )

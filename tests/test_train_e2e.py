@@ -47,10 +47,11 @@ def test_comprehension_learns_with_sharded_llm_and_exports(toy_data, tmp_path):
     assert (out / "checkpoint-12" / "trainer_state.json").exists() and (out / "config.yaml").exists()
     assert {"__0_0.distcp", "__1_0.distcp"} <= {p.name for p in (out / "checkpoint-12").iterdir()}  # two shards
 
+    from transformers import AutoTokenizer
+
+    from omni.data.toyworld import render, sample_scene
     from omni.models.dreamllm import DreamLLMForCausalLM
     from omni.models.dreamllm.generation import DreamLLMGenerator
-    from omni.data.toyworld import render, sample_scene
-    from transformers import AutoTokenizer
 
     model = DreamLLMForCausalLM.from_pretrained(out)
     text = DreamLLMGenerator(model, AutoTokenizer.from_pretrained(out)).describe(render(sample_scene(0, 3)), "Describe the image.", 8)

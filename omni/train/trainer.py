@@ -28,6 +28,7 @@ from omni.train.fsdp import apply_fsdp
 from omni.train.loggers import MetricLogger
 from omni.train.training_args import TrainingArguments
 from omni.utils.logging import get_logger
+from omni.utils.plots import plot_metrics
 
 logger = get_logger(__name__)
 
@@ -150,5 +151,7 @@ class Trainer:
         metrics_log.close()
         barrier()
         if is_main_process():
+            if metrics_log.path.exists():
+                plot_metrics(metrics_log.path, self.output_dir / "loss.png")
             logger.info("done: %d steps; model exported to %s", args.max_steps, self.output_dir)
         return last
