@@ -1,0 +1,40 @@
+"""The dataset registry: a table of `DatasetInfo`s by name, extendable from user code, printable as a table."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+from omni.data.dataset_info import WebDatasetInfo
+
+
+class DataRegistry:
+    def __init__(self, name: str):
+        self.name = name
+        self._infos: dict[str, WebDatasetInfo] = {}
+
+    def register(self, infos: WebDatasetInfo | Iterable[WebDatasetInfo], overwrite: bool = False) -> None:
+        for info in [infos] if isinstance(infos, WebDatasetInfo) else infos:
+            if info.name in self._infos and not overwrite:
+                raise ValueError(f"{self.name}: dataset '{info.name}' is already registered (pass overwrite=True)")
+            self._infos[info.name] = info
+
+    def get(self, name: str) -> WebDatasetInfo:
+        if name not in self._infos:
+            close = difflib.get_close_matches(name, list(self._infos), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise KeyError(f"{self.name}: no dataset named '{name}'.{hint} Registered: {sorted(self._infos)}")
+        return self._infos[name]
+
+    def names(self) -> list[str]:
+        return list(self._infos)
+
+    def table(self, data_root: str | Path | None = None) -> str:
+        rows = [("name", "type", "size", "present", "location")]
+        for info in self._infos.values():
+            rows.append((info.name, info.dataset_type.value, info.approx_size,
+                         "yes" if info.is_present(data_root) else "no", str(info.location(data_root))))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+        return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])

@@ -1,0 +1,26 @@
+"""`python -m omni.data.toyworld --out data/toyworld --num 20000 --seed 0`: generate the toy world."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from omni.data.toyworld.generate import generate
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Generate the procedural toy world (webdataset shards + tokenizer).")
+    parser.add_argument("--out", default="data/toyworld")
+    parser.add_argument("--num", type=int, default=20000, help="training pairs")
+    parser.add_argument("--num_test", type=int, default=1000, help="held-out pairs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shard_size", type=int, default=1000)
+    parser.add_argument("--image_size", type=int, default=64)
+    args = parser.parse_args(argv)
+    start = time.time()
+    generate(args.out, args.num, args.seed, args.shard_size, args.image_size, args.num_test)
+    print(f"toy world written to {args.out} in {time.time() - start:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The toy world: 64×64 images of one coloured shape, with captions, generated deterministically from a seed.
+
+Every sample is a pure function of (seed, index), so any subset can be regenerated in any order or in parallel, and
+the world's whole vocabulary is known in advance (which is what lets a tiny tokenizer and LLM cover it).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+
+from PIL import Image, ImageDraw
+
+COLORS: dict[str, tuple[int, int, int]] = {
+    "red": (220, 30, 30), "green": (30, 170, 50), "blue": (30, 60, 220), "yellow": (235, 210, 20),
+    "purple": (140, 40, 180), "orange": (245, 130, 20), "black": (20, 20, 20), "cyan": (20, 200, 210),
+}
+SHAPES = ("circle", "square", "triangle")
+SIZES = {"small": 9, "large": 17}  # half-extent in pixels at 64 px
+POSITIONS = {
+    "top left": (0, 0), "top": (1, 0), "top right": (2, 0),
+    "left": (0, 1), "center": (1, 1), "right": (2, 1),
+    "bottom left": (0, 2), "bottom": (1, 2), "bottom right": (2, 2),
+}
+BACKGROUND = (245, 245, 240)
+CAPTION_PROMPTS = ("Describe the image.", "What is in the picture?", "Write a caption for this image.")
+
+
+@dataclass(frozen=True)
+class Scene:
+    color: str
+    shape: str
+    size: str
+    position: str
+
+    def caption(self) -> str:
+        where = "in the center" if self.position == "center" else f"at the {self.position}"
+        return f"a {self.size} {self.color} {self.shape} {where}"
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def sample_scene(seed: int, index: int) -> Scene:
+    rng = random.Random(f"scene-{seed}-{index}")
+    return Scene(rng.choice(list(COLORS)), rng.choice(SHAPES), rng.choice(list(SIZES)), rng.choice(list(POSITIONS)))
+
+
+def render(scene: Scene, image_size: int = 64, jitter_seed: str | None = None) -> Image.Image:
+    """Draw `scene`; `jitter_seed` moves the shape by a pixel or two so that images of one scene are not identical."""
+    scale = image_size / 64
+    image = Image.new("RGB", (image_size, image_size), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    column, row = POSITIONS[scene.position]
+    rng = random.Random(jitter_seed) if jitter_seed is not None else None
+    dx, dy = (rng.randint(-2, 2), rng.randint(-2, 2)) if rng else (0, 0)
+    cx, cy = (column * 21 + 11 + dx) * scale, (row * 21 + 11 + dy) * scale
+    r = SIZES[scene.size] * scale * (0.75 if scene.size == "large" else 1.0)
+    box = (cx - r, cy - r, cx + r, cy + r)
+    color = COLORS[scene.color]
+    if scene.shape == "circle":
+        draw.ellipse(box, fill=color)
+    elif scene.shape == "square":
+        draw.rectangle(box, fill=color)
+    else:
+        draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=color)
+    return image
+
+
+def all_texts() -> list[str]:
+    """Every sentence the toy world can produce (captions and prompts): the corpus of its tokenizer."""
+    texts = [Scene(c, s, z, p).caption() for c in COLORS for s in SHAPES for z in SIZES for p in POSITIONS]
+    return texts + list(CAPTION_PROMPTS)
