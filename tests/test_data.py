@@ -62,7 +62,7 @@ def test_stream_order_is_deterministic(toy_data):
 
 def test_tokenizer_covers_the_world(toy_tokenizer):
     from omni.constants import SPECIAL_TOKENS
-    from omni.data.toyworld.world import all_texts
+    from omni.data.toyworld.text import all_texts
 
     for text in all_texts():
         ids = toy_tokenizer(text, add_special_tokens=False).input_ids
@@ -128,4 +128,4 @@ def test_data_list_cli(toy_data, capsys):
 
     main(["list", "--data_root", str(toy_data)])
     out = capsys.readouterr().out
-    assert "toyworld_pairs" in out and "yes" in out and json.loads((toy_data / "toyworld/info.json").read_text())["num_train"] == 400
+    assert "toyworld_pairs" in out and "yes" in out and json.loads((toy_data / "toyworld/info.json").read_text())["sizes"]["pairs"] == [400, 40]

@@ -7,21 +7,24 @@ Paths are relative to the data root ($OMNI_DATA_ROOT, default `data/`); add your
 from omni.data.dataset_info import DatasetType, WebDatasetInfo
 from omni.data.registry import DataRegistry
 
+_TOY_TYPES = {
+    "pairs": (DatasetType.ImageTextPair, "64x64 images of one coloured shape with a caption"),
+    "vqa": (DatasetType.Conversation, "one question about an image and its answer (LLaVA-style conversation)"),
+    "instructions": (DatasetType.Conversation, "a drawing instruction answered with an image (<dream>)"),
+    "interleaved": (DatasetType.InterleavedImageText, "MMC4-style stories: sentences, images, matched text indices"),
+}
+_TOY_SIZES = {"pairs": ("20K", "1K"), "vqa": ("20K", "1K"), "instructions": ("10K", "500"), "interleaved": ("5K", "250")}
+
 DATASETS_INFO_TABLE = [
     WebDatasetInfo(
-        name="toyworld_pairs",
-        description="Procedural toy world: 64x64 images of one coloured shape with a caption (python -m omni.data.toyworld).",
-        dataset_type=DatasetType.ImageTextPair,
-        approx_size="20K",
-        shard_list_path="toyworld/pairs-train.json",
-    ),
-    WebDatasetInfo(
-        name="toyworld_pairs_test",
-        description="Held-out split of the toy world pairs.",
-        dataset_type=DatasetType.ImageTextPair,
-        approx_size="1K",
-        shard_list_path="toyworld/pairs-test.json",
-    ),
+        name=f"toyworld_{kind}" + ("" if split == "train" else "_test"),
+        description=f"Procedural toy world ({split}): {text} (python -m omni.data.toyworld).",
+        dataset_type=dataset_type,
+        approx_size=_TOY_SIZES[kind][split != "train"],
+        shard_list_path=f"toyworld/{kind}-{split}.json",
+    )
+    for kind, (dataset_type, text) in _TOY_TYPES.items()
+    for split in ("train", "test")
 ]
 
 DataManager = DataRegistry("DataManager")

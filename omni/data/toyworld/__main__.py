@@ -11,8 +11,9 @@ from omni.data.toyworld.generate import generate
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Generate the procedural toy world (webdataset shards + tokenizer).")
     parser.add_argument("--out", default="data/toyworld")
-    parser.add_argument("--num", type=int, default=20000, help="training pairs")
-    parser.add_argument("--num_test", type=int, default=1000, help="held-out pairs")
+    parser.add_argument("--num", type=int, default=20000, help="training pairs (and VQA; half as many instructions, a "
+                        "quarter as many interleaved stories)")
+    parser.add_argument("--num_test", type=int, default=1000, help="test pairs (scaled the same way)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shard_size", type=int, default=1000)
     parser.add_argument("--image_size", type=int, default=64)

@@ -34,16 +34,34 @@ class Scene:
     position: str
 
     def caption(self) -> str:
-        where = "in the center" if self.position == "center" else f"at the {self.position}"
-        return f"a {self.size} {self.color} {self.shape} {where}"
+        return f"a {self.size} {self.color} {self.shape} {where(self.position)}"
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
 
-def sample_scene(seed: int, index: int) -> Scene:
-    rng = random.Random(f"scene-{seed}-{index}")
+def all_scenes() -> list[Scene]:
+    return [Scene(c, s, z, p) for c in COLORS for s in SHAPES for z in SIZES for p in POSITIONS]
+
+
+def heldout_scenes(seed: int = 0, fraction: float = 0.1) -> frozenset[Scene]:
+    """Attribute combinations never shown in training: the test of compositional generalisation."""
+    scenes = all_scenes()
+    random.Random(f"heldout-{seed}").shuffle(scenes)
+    return frozenset(scenes[: round(len(scenes) * fraction)])
+
+
+def random_scene(rng: random.Random) -> Scene:
     return Scene(rng.choice(list(COLORS)), rng.choice(SHAPES), rng.choice(list(SIZES)), rng.choice(list(POSITIONS)))
+
+
+def sample_scene(seed: int, index: int, exclude: frozenset[Scene] = frozenset()) -> Scene:
+    """Scene number `index` of the world `seed`, redrawn (deterministically) while it falls in `exclude`."""
+    rng = random.Random(f"scene-{seed}-{index}")
+    scene = random_scene(rng)
+    while scene in exclude:
+        scene = random_scene(rng)
+    return scene
 
 
 def render(scene: Scene, image_size: int = 64, jitter_seed: str | None = None) -> Image.Image:
@@ -67,7 +85,5 @@ def render(scene: Scene, image_size: int = 64, jitter_seed: str | None = None) -
     return image
 
 
-def all_texts() -> list[str]:
-    """Every sentence the toy world can produce (captions and prompts): the corpus of its tokenizer."""
-    texts = [Scene(c, s, z, p).caption() for c in COLORS for s in SHAPES for z in SIZES for p in POSITIONS]
-    return texts + list(CAPTION_PROMPTS)
+def where(position: str) -> str:
+    return "in the center" if position == "center" else f"at the {position}"

@@ -1,0 +1,115 @@
+"""Build the whole toy zoo in dependency order, two trainers at a time, each cached in its own folder.
+
+VAE and CLIP first; then the toy SD UNet (needs both) beside the toy LLaMA and the attribute classifier; finally
+the toy SD is judged by the classifier (text-to-image attribute accuracy on held-out captions). A component whose
+folder holds a result for the same scale and seed is not trained again.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import torch
+
+COMPONENTS = ("vae", "clip", "llama", "classifier", "sd")
+
+
+def _run(name: str, out: str, data_root: str, scale: str, seed: int, progress: bool, position: int) -> dict[str, Any]:
+    torch.set_num_threads(1)
+    from omni.zoo.toy.data import load_pairs
+
+    out_dir, tokenizer_dir = Path(out), Path(data_root) / "toyworld" / "tokenizer"
+    if name == "llama":
+        from omni.zoo.toy.llm import train_llm
+
+        result = train_llm(tokenizer_dir, out_dir / name, scale, seed, progress, position)
+    else:
+        train, test = load_pairs(data_root, "train"), load_pairs(data_root, "test")
+        if name == "vae":
+            from omni.zoo.toy.vae import train_vae
+
+            result = train_vae(train, test, out_dir / name, scale, seed, progress, position)
+        elif name == "clip":
+            from omni.zoo.toy.clip import train_clip
+
+            result = train_clip(train, test, tokenizer_dir, out_dir / name, scale, seed, progress, position)
+        elif name == "classifier":
+            from omni.zoo.toy.classifier import train_classifier
+
+            result = train_classifier(train, test, out_dir / name, scale, seed, progress, position)
+        else:
+            from omni.zoo.toy.sd import train_sd
+
+            result = train_sd(train, out_dir / "clip", out_dir / "vae", out_dir / name, scale, seed, progress, position)
+    stamp = {"scale": scale, "seed": seed}
+    (out_dir / name / "zoo_stamp.json").write_text(json.dumps(stamp))
+    return result
+
+
+def _cached(out: Path, name: str, scale: str, seed: int) -> dict[str, Any] | None:
+    stamp, result = out / name / "zoo_stamp.json", out / name / "zoo_result.json"
+    if stamp.exists() and result.exists() and json.loads(stamp.read_text()) == {"scale": scale, "seed": seed}:
+        return json.loads(result.read_text())
+    return None
+
+
+@torch.no_grad()
+def judge_sd(out: Path, data_root: str | Path, num: int = 128, steps: int = 25, guidance: float = 3.0, seed: int = 0) -> dict[str, Any]:
+    """Text-to-image attribute accuracy of the toy SD pipeline on test captions, judged by the toy classifier."""
+    from diffusers import StableDiffusionPipeline
+
+    from omni.zoo.toy.classifier import AttributeClassifier, attribute_accuracy
+    from omni.zoo.toy.data import load_pairs
+
+    test = load_pairs(data_root, "test", limit=num)
+    pipeline = StableDiffusionPipeline.from_pretrained(out / "sd", safety_checker=None, requires_safety_checker=False)
+    pipeline.set_progress_bar_config(disable=True)
+    classifier = AttributeClassifier.from_pretrained(out / "classifier")
+    predicted = []
+    for start in range(0, len(test), 32):
+        captions = test.captions[start:start + 32]
+        images = pipeline(captions, num_inference_steps=steps, guidance_scale=guidance, output_type="pt",
+                          generator=torch.Generator().manual_seed(seed + start)).images
+        predicted.append(classifier.predict(images * 2 - 1))
+    accuracy = attribute_accuracy(torch.cat(predicted), test.labels)
+    result = {f"t2i_{k}": v for k, v in accuracy.items()}
+    path = out / "sd" / "zoo_result.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **result}, indent=1))
+    return result
+
+
+def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", scale: str = "full", seed: int = 0,
+                  workers: int = 2, progress: bool = True, judge: bool = True) -> dict[str, Any]:
+    out, started = Path(out), time.time()
+    if not (Path(data_root) / "toyworld" / "pairs-train.json").exists():
+        from omni.data.toyworld.generate import generate
+
+        num, num_test = (20000, 1000) if scale == "full" else (400, 40)
+        generate(Path(data_root) / "toyworld", num, seed, 1000 if scale == "full" else 100, num_test=num_test, progress=progress)
+    results: dict[str, Any] = {name: r for name in COMPONENTS if (r := _cached(out, name, scale, seed)) is not None}
+    todo = [name for name in COMPONENTS if name not in results]
+    context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked OpenMP state
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        args = (str(out), str(data_root), scale, seed, progress)
+        first = {n: pool.submit(_run, n, *args, i) for i, n in enumerate(n for n in ("vae", "clip") if n in todo)}
+        later: dict[str, Future] = {}
+        if "llama" in todo:
+            later["llama"] = pool.submit(_run, "llama", *args, 2)
+        results.update({n: f.result() for n, f in first.items()})
+        if "sd" in todo:
+            later["sd"] = pool.submit(_run, "sd", *args, 3)
+        if "classifier" in todo:
+            later["classifier"] = pool.submit(_run, "classifier", *args, 4)
+        results.update({n: f.result() for n, f in later.items()})
+    if judge and ("sd" in todo or "t2i_all" not in results.get("sd", {})):
+        results["sd"].update(judge_sd(out, data_root, num=128 if scale == "full" else 8, steps=25 if scale == "full" else 2))
+    zoo_table = {f"omni-toy/{name}": str((out / name).resolve()) for name in ("clip", "vae", "sd", "llama", "classifier")}
+    (out / "zoo.json").write_text(json.dumps(zoo_table, indent=1))
+    summary = {"seconds": round(time.time() - started, 1), "scale": scale, "seed": seed, "components": results}
+    (out / "zoo_summary.json").write_text(json.dumps(summary, indent=1))
+    return summary

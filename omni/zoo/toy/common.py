@@ -1,0 +1,54 @@
+"""What the toy-zoo trainers share: scales, a seeded batch sampler, a training loop with a progress bar, results."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+
+def batches(n: int, batch_size: int, steps: int, seed: int) -> Iterator[torch.Tensor]:
+    """`steps` index batches over `n` items: seeded epochs of random permutations."""
+    generator = torch.Generator().manual_seed(seed)
+    order, position = torch.randperm(n, generator=generator), 0
+    for _ in range(steps):
+        if position + batch_size > n:
+            order, position = torch.randperm(n, generator=generator), 0
+        yield order[position:position + batch_size]
+        position += batch_size
+
+
+def fit(name: str, parameters: list[torch.nn.Parameter], step_fn: Callable[[torch.Tensor], torch.Tensor], n: int,
+        batch_size: int, steps: int, lr: float, seed: int, progress: bool = True, position: int = 0,
+        warmup: int = 50) -> list[float]:
+    """AdamW with warmup and cosine decay over `steps` batches; `step_fn(indices)` returns the loss."""
+    from transformers import get_cosine_schedule_with_warmup
+
+    optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.0)
+    scheduler = get_cosine_schedule_with_warmup(optimizer, min(warmup, steps // 10), steps)
+    losses: list[float] = []
+    bar = tqdm(total=steps, desc=f"zoo {name}", disable=not progress, position=position, leave=True, dynamic_ncols=True)
+    for index in batches(n, batch_size, steps, seed):
+        loss = step_fn(index)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+        bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.4f}")
+        bar.update(1)
+    bar.close()
+    return losses
+
+
+def write_result(out: Path, metrics: dict[str, Any], started: float, losses: list[float]) -> dict[str, Any]:
+    result = {**metrics, "seconds": round(time.time() - started, 1), "steps": len(losses),
+              "loss_first": losses[0] if losses else None, "loss_last": sum(losses[-20:]) / max(1, len(losses[-20:]))}
+    (out / "zoo_result.json").write_text(json.dumps(result, indent=1))
+    return result

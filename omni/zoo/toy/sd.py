@@ -1,0 +1,73 @@
+"""Toy Stable Diffusion: a diffusers `UNet2DConditionModel` on the toy VAE's latents, conditioned on the toy CLIP
+text encoder, saved as a `StableDiffusionPipeline` folder (unet/, vae/, scheduler/, text_encoder/, tokenizer/).
+
+It is the SD recipe at toy scale, and the baseline DreamLLM is measured against: DreamLLM keeps this UNet and VAE
+frozen and replaces the CLIP text states with its own dream-query states.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from diffusers import AutoencoderKL, DDIMScheduler, DDPMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+from transformers import AutoTokenizer, CLIPTextModel
+
+from omni.models.dreamllm.presets import SD_SCHEDULER, tiny_unet_config
+from omni.zoo.toy.clip import encode_text
+from omni.zoo.toy.common import fit, write_result
+from omni.zoo.toy.data import PairTensors
+
+SCALES = {"full": {"channels": (32, 64), "heads": 4, "steps": 2500, "batch": 32},
+          "tiny": {"channels": (16, 32), "heads": 2, "steps": 10, "batch": 8}}
+CAPTION_DROPOUT = 0.1
+
+
+@torch.no_grad()
+def encode_latents(vae: AutoencoderKL, data: PairTensors) -> torch.Tensor:
+    chunks = [vae.encode(data.pixels(torch.arange(i, min(i + 256, len(data))))).latent_dist.mode()
+              for i in range(0, len(data), 256)]
+    return torch.cat(chunks) * vae.config.scaling_factor
+
+
+def train_sd(train: PairTensors, clip_dir: str | Path, vae_dir: str | Path, out: str | Path, scale: str = "full",
+             seed: int = 0, progress: bool = True, position: int = 0) -> dict[str, Any]:
+    started, out = time.time(), Path(out)
+    torch.manual_seed(seed)
+    s = SCALES[scale]
+    vae = AutoencoderKL.from_pretrained(vae_dir).eval()
+    text_encoder = CLIPTextModel.from_pretrained(clip_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(clip_dir))
+    latents = encode_latents(vae, train)
+    captions = sorted(set(train.captions)) + [""]
+    with torch.no_grad():
+        states = text_encoder(encode_text(tokenizer, captions)).last_hidden_state
+    caption_index = {c: i for i, c in enumerate(captions)}
+    train_index = torch.tensor([caption_index[c] for c in train.captions])
+    unet = UNet2DConditionModel(**tiny_unet_config(s["channels"], text_encoder.config.hidden_size, latents.shape[-1],
+                                                   heads=s["heads"], norm_num_groups=16))
+    scheduler = DDPMScheduler.from_config(SD_SCHEDULER)
+    generator = torch.Generator().manual_seed(seed + 1)
+
+    def step(index: torch.Tensor) -> torch.Tensor:
+        x0 = latents[index]
+        noise = torch.randn(x0.shape, generator=generator)
+        t = torch.randint(0, scheduler.config.num_train_timesteps, (len(index),), generator=generator)
+        drop = torch.rand(len(index), generator=generator) < CAPTION_DROPOUT
+        condition = states[torch.where(drop, len(captions) - 1, train_index[index])]
+        prediction = unet(scheduler.add_noise(x0, noise, t), t, encoder_hidden_states=condition).sample
+        return F.mse_loss(prediction, noise)
+
+    unet.train()
+    losses = fit("sd-unet", list(unet.parameters()), step, len(train), s["batch"], s["steps"], 1e-3, seed, progress, position)
+    pipeline = StableDiffusionPipeline(
+        vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet.eval(),
+        scheduler=DDIMScheduler.from_config(SD_SCHEDULER, clip_sample=False), safety_checker=None,
+        feature_extractor=None, image_encoder=None, requires_safety_checker=False,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    pipeline.save_pretrained(out)
+    return write_result(out, {}, started, losses)
