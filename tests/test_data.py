@@ -15,6 +15,7 @@ from omni.data.dataset_info import DatasetType, WebDatasetInfo, parse_size
 from omni.data.datasets import ImageTextPairWebDataset
 from omni.data.toyworld import render, sample_scene
 from omni.data.toyworld.generate import write_pairs
+from omni.data.toyworld.world import heldout_scenes
 
 
 def test_generator_is_a_pure_function_of_seed_and_index():
@@ -51,7 +52,10 @@ def test_shards_read_back_through_the_registry(toy_data):
     samples = list(dataset)
     assert len(samples) == 400 and dataset.skipped.count == 0
     first = samples[0]
-    assert first["image"].size == (64, 64) and first["text"] == sample_scene(0, int(first["key"][5:])).caption()
+    index = int(first["key"].removeprefix("pairs-train"))
+    assert first["image"].size == (64, 64)
+    assert first["text"] == sample_scene(0, index, exclude=heldout_scenes(0)).caption()
+    assert not any(s["meta"]["heldout"] for s in samples)  # held-out combinations never appear in training
 
 
 def test_stream_order_is_deterministic(toy_data):
@@ -108,19 +112,19 @@ def test_registry_errors_and_table(tmp_path):
 
 
 def test_pair_transform_modes_and_caption_dropout(tiny_model, toy_tokenizer):
-    from omni.data.builders import DreamLLMPairTransform, SequenceBuilder
+    from omni.data.builders import DreamLLMTransform, SequenceBuilder
 
     config = tiny_model.config
     builder = SequenceBuilder(toy_tokenizer, config.special_token_ids, 16, 8, 512)
     pair = {"image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k1"}
     head = tiny_model.diffusion_head
-    creation = DreamLLMPairTransform(builder, "creation", head_preprocess=head.preprocess, drop_prob=1.0)(pair)
+    creation = DreamLLMTransform(builder, "creation", head_preprocess=head.preprocess, drop_prob=1.0)(pair)
     assert torch.equal(creation["input_ids"], torch.tensor(builder.creation("").input_ids))  # the null sequence
     assert creation["dream_pixel_values"].shape == (1, 3, 64, 64) and creation["dream_pixel_values"].min() >= -1
-    comprehension = DreamLLMPairTransform(builder, "comprehension", vision_preprocess=tiny_model.vision_encoder.preprocess)(pair)
+    comprehension = DreamLLMTransform(builder, "comprehension", vision_preprocess=tiny_model.vision_encoder.preprocess)(pair)
     assert comprehension["pixel_values"].shape == (1, 3, 64, 64)
     with pytest.raises(ValueError, match="needs a diffusion head"):
-        DreamLLMPairTransform(builder, "creation")
+        DreamLLMTransform(builder, "creation")
 
 
 def test_data_list_cli(toy_data, capsys):

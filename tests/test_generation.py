@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from omni.data.builders import DreamLLMPairTransform
+from omni.data.builders import DreamLLMTransform
 from omni.data.toyworld import render, sample_scene
 from omni.models.dreamllm.generation import DreamLLMGenerator
 
@@ -43,7 +43,7 @@ def test_same_seed_same_image(tiny_model, toy_tokenizer):
 def test_null_condition_is_the_training_dropout_sequence(tiny_model, toy_tokenizer):
     """The unconditional branch at inference is built from exactly the sequence caption dropout trains on."""
     generator = DreamLLMGenerator(tiny_model, toy_tokenizer)
-    dropped = DreamLLMPairTransform(generator.builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess,
+    dropped = DreamLLMTransform(generator.builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess,
                                     drop_prob=1.0)({"image": render(sample_scene(0, 0)), "text": "a large green square", "key": "x"})
     inference_ids = generator.builder.creation_prompt("").input_ids
     assert dropped["input_ids"].tolist()[: len(inference_ids)] == inference_ids

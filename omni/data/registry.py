@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from omni.data.dataset_info import WebDatasetInfo
 
@@ -26,6 +27,20 @@ class DataRegistry:
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise KeyError(f"{self.name}: no dataset named '{name}'.{hint} Registered: {sorted(self._infos)}")
         return self._infos[name]
+
+    def build(self, names: list[str], weights: list[float] | None = None, data_root: str | Path | None = None,
+              transform: Any = None, seed: int = 0, shuffle_buffer: int = 1000) -> Any:
+        """One stream per dataset (its reader chosen by its type), mixed by `weights` when there are several."""
+        from omni.data.datasets import TypedWebDataset
+        from omni.data.mixture import MixtureDataset
+
+        if not names:
+            raise ValueError("no datasets given")
+        streams = [TypedWebDataset(info.shard_urls(data_root), info.dataset_type, transform, seed + i, shuffle_buffer, info.name)
+                   for i, info in enumerate(self.get(name) for name in names)]
+        if len(streams) == 1:
+            return streams[0]
+        return MixtureDataset(streams, weights or [1.0] * len(streams), seed)
 
     def names(self) -> list[str]:
         return list(self._infos)

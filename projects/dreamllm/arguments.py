@@ -18,8 +18,9 @@ class ModelArguments:
 @dataclass
 class DataArguments:
     datasets: list[str] = field(default_factory=lambda: ["toyworld_pairs"])
+    weights: Optional[list[float]] = None  # mixture weights of `datasets` (default: equal)
     data_root: Optional[str] = None  # default: $OMNI_DATA_ROOT or ./data
-    mode: str = "comprehension"  # comprehension | creation | mixed
+    mode: str = "comprehension"  # what image–text pairs train: comprehension | creation | mixed
     prompts: list[str] = field(default_factory=lambda: ["Describe the image."])
     shuffle_buffer: int = 1000
 

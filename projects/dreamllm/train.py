@@ -7,33 +7,29 @@ import dataclasses
 import torch
 
 from omni.config import LazyLaunch
-from omni.data.builders import DreamLLMPairTransform, SequenceBuilder
+from omni.data.builders import DreamLLMTransform, SequenceBuilder
 from omni.data.collator import DataCollator
 from omni.data.constants import DataManager
-from omni.data.datasets import ImageTextPairWebDataset
 from omni.train import Trainer
 from omni.train.distributed import init_distributed
 from projects.dreamllm.arguments import Arguments
 from projects.dreamllm.model_loading import build_model
 
 
-def build_dataset(args: Arguments, model, tokenizer) -> ImageTextPairWebDataset:
+def build_dataset(args: Arguments, model, tokenizer):
     config = model.config
     builder = SequenceBuilder(tokenizer, config.special_token_ids,
                               model.vision_encoder.num_tokens if model.vision_encoder else 0,
                               model.dream_queries.num_queries if model.dream_queries else 0, config.model_max_length)
     head = model.diffusion_head
-    transform = DreamLLMPairTransform(
+    transform = DreamLLMTransform(
         builder, args.data.mode,
         vision_preprocess=model.vision_encoder.preprocess if model.vision_encoder else None,
         head_preprocess=head.preprocess if head else None,
         prompts=tuple(args.data.prompts), drop_prob=head.drop_prob if head else 0.0, seed=args.training.seed,
     )
-    if len(args.data.datasets) != 1:
-        raise NotImplementedError("mixing several datasets arrives with the DataManager mixtures; give one dataset")
-    info = DataManager.get(args.data.datasets[0])
-    return ImageTextPairWebDataset(info.shard_urls(args.data.data_root), transform, seed=args.training.seed,
-                                   shuffle_buffer=args.data.shuffle_buffer, name=info.name)
+    return DataManager.build(args.data.datasets, args.data.weights, args.data.data_root, transform,
+                             seed=args.training.seed, shuffle_buffer=args.data.shuffle_buffer)
 
 
 def train(args: Arguments) -> dict:

@@ -1,5 +1,6 @@
 """Builders: turn typed samples into model token sequences with labels."""
 
-from omni.data.builders.dreamllm import DreamLLMPairTransform, SequenceBuilder
+from omni.data.builders.dreamllm import ConversationTemplate, Sequence, SequenceBuilder
+from omni.data.builders.transforms import DreamLLMTransform
 
-__all__ = ["DreamLLMPairTransform", "SequenceBuilder"]
+__all__ = ["ConversationTemplate", "DreamLLMTransform", "Sequence", "SequenceBuilder"]

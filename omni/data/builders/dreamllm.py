@@ -1,106 +1,200 @@
-"""Token sequences for DreamLLM, and the transform that turns an image–text pair into a training sample.
+"""Token sequences for DreamLLM, built from typed samples, with labels and the images each sequence needs.
 
 Layouts (label policy: learn text, `<dream>` and `<dream_start>`; ignore the other multimodal tokens and prompts):
-  comprehension  <s> <im_start> <im_patch>×N <im_end> {prompt} {caption} </s>
-  creation       <s> {caption} <dream> <dream_start> <im_patch>×Q <dream_end> </s>
-Classifier-free guidance: with probability `drop_prob` the creation caption is dropped, leaving exactly the sequence
-that inference builds for the unconditional branch (`creation("")`): one null condition, one code path.
+  comprehension  <s> [image] {prompt} {caption} </s>
+  creation       <s> {caption} [dream] </s>
+  interleaved    <s> {sentence} [dream][image] {sentence} [dream][image] … </s>      (an image after its sentence)
+  conversation   <s> {system} USER: [image] {question} ASSISTANT: {answer} </s> USER: …   (answers learned)
+where [image] = <im_start> <im_patch>×N <im_end> and [dream] = <dream> <dream_start> <im_patch>×Q <dream_end>. An
+image the model creates is always followed by its [image] block: what it drew, it then sees.
+
+Truncation to `model_max_length` drops whole trailing blocks and cuts only trailing text: an image or dream block is
+never cut in half and nothing before the cut is lost. Classifier-free guidance: caption dropout leaves exactly the
+sequence that inference builds for the unconditional branch (`creation_prompt("")`).
 """
 
 from __future__ import annotations
 
-import random
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
-
 from omni.constants import DREAM, DREAM_END, DREAM_START, IGNORE_INDEX, IM_END, IM_PATCH, IM_START
+
+DREAM_PLACEHOLDER = "<dream>"
+IMAGE_PLACEHOLDER = "<image>"
 
 
 @dataclass
 class Sequence:
     input_ids: list[int] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
+    input_images: list[Any] = field(default_factory=list)  # in the order of the [image] blocks
+    dream_images: list[Any] = field(default_factory=list)  # targets, in the order of the [dream] blocks
 
     def add(self, ids: list[int], learn: bool) -> Sequence:
         self.input_ids += ids
         self.labels += ids if learn else [IGNORE_INDEX] * len(ids)
         return self
 
+    def __len__(self) -> int:
+        return len(self.input_ids)
+
+
+@dataclass
+class ConversationTemplate:
+    """A chat format: Vicuna v1.1 (`SYSTEM USER: q ASSISTANT: a</s>USER: …`) by default."""
+
+    system: str = "A chat between a user and an assistant."
+    user: str = "USER:"
+    assistant: str = "ASSISTANT:"
+
 
 class SequenceBuilder:
     def __init__(self, tokenizer: Any, special_token_ids: dict[str, int], num_image_tokens: int, num_dream_queries: int,
-                 model_max_length: int = 2048):
+                 model_max_length: int = 2048, template: ConversationTemplate | None = None):
         self.tokenizer, self.ids = tokenizer, special_token_ids
         self.num_image_tokens, self.num_dream_queries = num_image_tokens, num_dream_queries
         self.model_max_length = model_max_length
+        self.template = template or ConversationTemplate()
 
+    # ---- pieces -------------------------------------------------------------------------------------------------
     def text_ids(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False).input_ids if text else []
 
     def image_block(self) -> list[int]:
         return [self.ids[IM_START]] + [self.ids[IM_PATCH]] * self.num_image_tokens + [self.ids[IM_END]]
 
-    def dream_block(self, seq: Sequence) -> Sequence:
+    @property
+    def dream_block_length(self) -> int:
+        return 3 + self.num_dream_queries
+
+    def add_dream(self, seq: Sequence) -> Sequence:
         seq.add([self.ids[DREAM], self.ids[DREAM_START]], learn=True)
         return seq.add([self.ids[IM_PATCH]] * self.num_dream_queries + [self.ids[DREAM_END]], learn=False)
 
     def start(self) -> Sequence:
         return Sequence().add([self.tokenizer.bos_token_id], learn=False)
 
-    def comprehension_prompt(self, prompt: str) -> Sequence:
-        """The prefix a model continues with a caption or answer (also what inference feeds)."""
-        seq = self.start().add(self.image_block(), learn=False)
-        return seq.add(self.text_ids(prompt), learn=False)
+    def room(self, seq: Sequence) -> int:
+        """Tokens still free, keeping one for the closing `</s>`."""
+        return self.model_max_length - len(seq) - 1
 
-    def comprehension(self, caption: str, prompt: str) -> Sequence:
-        seq = self.comprehension_prompt(prompt)
-        room = self.model_max_length - len(seq.input_ids) - 1
-        if room < 1:
-            raise ValueError(f"model_max_length {self.model_max_length} leaves no room for text after the image block")
-        seq.add(self.text_ids(" " + caption)[:room], learn=True)  # truncation cuts text only, never the image block
+    def add_text(self, seq: Sequence, text: str, learn: bool) -> bool:
+        """Append text, cut to the room left; False when it did not fit whole."""
+        ids = self.text_ids(text)
+        room = max(self.room(seq), 0)
+        seq.add(ids[:room], learn)
+        return len(ids) <= room
+
+    def add_image(self, seq: Sequence, image: Any) -> bool:
+        if self.room(seq) < self.num_image_tokens + 2:
+            return False
+        seq.add(self.image_block(), learn=False)
+        seq.input_images.append(image)
+        return True
+
+    def add_created_image(self, seq: Sequence, image: Any) -> bool:
+        """A [dream] block (learned `<dream>`, target `image`) followed by the [image] block of the same image."""
+        if self.room(seq) < self.dream_block_length + self.num_image_tokens + 2:
+            return False
+        self.add_dream(seq).dream_images.append(image)
+        return self.add_image(seq, image)
+
+    def finish(self, seq: Sequence) -> Sequence:
         return seq.add([self.tokenizer.eos_token_id], learn=True)
 
-    def creation_prompt(self, caption: str) -> Sequence:
+    # ---- image–text pairs ---------------------------------------------------------------------------------------
+    def comprehension_prompt(self, prompt: str, image: Any = None) -> Sequence:
+        """The prefix a model continues with a caption or answer (also what inference feeds)."""
+        seq = self.start()
+        if not self.add_image(seq, image):
+            raise ValueError(f"model_max_length {self.model_max_length} leaves no room for an image block")
+        self.add_text(seq, prompt, learn=False)
+        return seq
+
+    def comprehension(self, caption: str, prompt: str, image: Any = None) -> Sequence:
+        seq = self.comprehension_prompt(prompt, image)
+        self.add_text(seq, " " + caption, learn=True)
+        return self.finish(seq)
+
+    def creation_prompt(self, caption: str, image: Any = None) -> Sequence:
         """Caption then the dream block: the sequence whose dream-query states condition the image."""
         seq = self.start()
-        room = self.model_max_length - 1 - (3 + self.num_dream_queries) - 1
-        seq.add(self.text_ids(caption)[:max(room, 0)], learn=True)
-        return self.dream_block(seq)
+        keep = self.model_max_length - 1 - self.dream_block_length - 1
+        seq.add(self.text_ids(caption)[:max(keep, 0)], learn=True)
+        self.add_dream(seq).dream_images.append(image)
+        return seq
 
-    def creation(self, caption: str) -> Sequence:
-        return self.creation_prompt(caption).add([self.tokenizer.eos_token_id], learn=True)
+    def creation(self, caption: str, image: Any = None) -> Sequence:
+        return self.finish(self.creation_prompt(caption, image))
+
+    # ---- interleaved documents ----------------------------------------------------------------------------------
+    def interleaved(self, texts: list[str], images: list[Any], matched_text_index: list[int],
+                    prefix: Sequence | None = None) -> Sequence:
+        """MMC4-style document: each image is created (and then seen) right after the sentence it belongs to."""
+        seq = prefix or self.start()
+        after: dict[int, list[Any]] = {}
+        for image, index in sorted(zip(images, matched_text_index), key=lambda pair: pair[1]):
+            after.setdefault(min(max(index, 0), len(texts) - 1), []).append(image)
+        for i, text in enumerate(texts):
+            if not self.add_text(seq, (" " if i else "") + text, learn=True):
+                return self.finish(seq)
+            for image in after.get(i, []):
+                if not self.add_created_image(seq, image):
+                    return self.finish(seq)
+        return self.finish(seq)
+
+    # ---- conversations ------------------------------------------------------------------------------------------
+    def conversation(self, turns: list[dict[str, str]], images: list[Any] = (), documents: list[dict[str, Any]] = ()) -> Sequence:
+        """LLaVA-style turns (`from`: human/gpt, `value`). `<image>` (seen) and `<dream>` (created, then seen) take
+        the next of `images` in order of appearance. An answer that is a whole interleaved document is written
+        `<document>` and given in `documents` (text_list, images, matched_text_index)."""
+        seq = self.start()
+        self.add_text(seq, self.template.system, learn=False)
+        images, documents = list(images), list(documents)
+        for turn in turns:
+            user = turn["from"] in ("human", "user")
+            role = self.template.user if user else self.template.assistant
+            if not self.add_text(seq, " " + role, learn=False):
+                break
+            if not self._add_turn_value(seq, turn["value"], user, images, documents):
+                break
+            if not user:
+                self.finish(seq)
+        if seq.labels[-1] == IGNORE_INDEX or seq.input_ids[-1] != self.tokenizer.eos_token_id:
+            self.finish(seq)
+        return seq
+
+    def _add_turn_value(self, seq: Sequence, value: str, user: bool, images: list, documents: list) -> bool:
+        if not user and value.strip() == "<document>":
+            document = documents.pop(0)
+            end = self.interleaved(document["text_list"], document["images"], document["matched_text_index"], prefix=seq)
+            end.input_ids.pop(), end.labels.pop()  # the document's own </s>: the turn's is added by the caller
+            return True
+        for piece_index, piece in enumerate(_split_placeholders(value)):
+            if piece == IMAGE_PLACEHOLDER:
+                if not images or not self.add_image(seq, images.pop(0)):
+                    return False
+            elif piece == DREAM_PLACEHOLDER:
+                if not images or not self.add_created_image(seq, images.pop(0)):
+                    return False
+            elif piece.strip():
+                text = piece.strip()
+                if not self.add_text(seq, " " + text if piece_index or not user else text, learn=not user):
+                    return False
+        return True
 
 
-class DreamLLMPairTransform:
-    """Image–text pair → a training sample in `comprehension`, `creation` or `mixed` mode (a seeded coin per sample)."""
-
-    MODES = ("comprehension", "creation", "mixed")
-
-    def __init__(self, builder: SequenceBuilder, mode: str, vision_preprocess: Any = None, head_preprocess: Any = None,
-                 prompts: tuple[str, ...] = ("Describe the image.",), drop_prob: float = 0.0, seed: int = 0):
-        if mode not in self.MODES:
-            raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
-        if mode != "creation" and vision_preprocess is None:
-            raise ValueError(f"mode {mode!r} needs a vision encoder")
-        if mode != "comprehension" and head_preprocess is None:
-            raise ValueError(f"mode {mode!r} needs a diffusion head")
-        self.builder, self.mode, self.prompts, self.drop_prob, self.seed = builder, mode, prompts, drop_prob, seed
-        self.vision_preprocess, self.head_preprocess = vision_preprocess, head_preprocess
-
-    def __call__(self, pair: dict[str, Any]) -> dict[str, Any]:
-        rng = random.Random(zlib.crc32(f"{self.seed}-{pair['key']}".encode()))
-        mode = self.mode if self.mode != "mixed" else rng.choice(("comprehension", "creation"))
-        sample: dict[str, Any] = {}
-        if mode == "comprehension":
-            seq = self.builder.comprehension(pair["text"], rng.choice(self.prompts))
-            sample["pixel_values"] = self.vision_preprocess([pair["image"]])
-        else:
-            caption = "" if rng.random() < self.drop_prob else pair["text"]
-            seq = self.builder.creation(caption)
-            sample["dream_pixel_values"] = self.head_preprocess([pair["image"]])
-        sample["input_ids"] = torch.tensor(seq.input_ids)
-        sample["labels"] = torch.tensor(seq.labels)
-        return sample
+def _split_placeholders(value: str) -> list[str]:
+    pieces, rest = [], value
+    while rest:
+        positions = [(rest.find(p), p) for p in (IMAGE_PLACEHOLDER, DREAM_PLACEHOLDER) if rest.find(p) >= 0]
+        if not positions:
+            pieces.append(rest)
+            break
+        at, placeholder = min(positions)
+        if at:
+            pieces.append(rest[:at])
+        pieces.append(placeholder)
+        rest = rest[at + len(placeholder):]
+    return pieces

@@ -1,5 +1,5 @@
-"""Dataset readers, one per storage format and sample type."""
+"""Dataset readers, one per storage format; each yields typed samples (pairs, conversations, documents)."""
 
-from omni.data.datasets.pair_webdataset import ImageTextPairWebDataset, SkipCounter
+from omni.data.datasets.webdataset_stream import ImageTextPairWebDataset, SkipCounter, TypedWebDataset
 
-__all__ = ["ImageTextPairWebDataset", "SkipCounter"]
+__all__ = ["ImageTextPairWebDataset", "SkipCounter", "TypedWebDataset"]

@@ -1,0 +1,116 @@
+"""Sequence layouts for every sample type, the label policy, truncation that never splits a block, typed readers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from omni.constants import DREAM, DREAM_END, DREAM_START, IGNORE_INDEX, IM_END, IM_PATCH, IM_START
+from omni.data.builders import DreamLLMTransform, SequenceBuilder
+from omni.data.constants import DataManager
+from omni.data.datasets import TypedWebDataset
+from omni.data.toyworld import render, sample_scene
+
+N_IMAGE, N_QUERY = 4, 3
+
+
+@pytest.fixture()
+def builder(toy_tokenizer):
+    ids = {t: toy_tokenizer.convert_tokens_to_ids(t) for t in (IM_START, IM_PATCH, IM_END, DREAM, DREAM_START, DREAM_END)}
+    return SequenceBuilder(toy_tokenizer, ids, N_IMAGE, N_QUERY, model_max_length=512)
+
+
+def tokens(builder, seq):
+    inverse = {v: k for k, v in builder.ids.items()}
+    return [inverse.get(t, "T") for t in seq.input_ids]
+
+
+def blocks_are_whole(builder, seq) -> bool:
+    """Every image block holds exactly N_IMAGE patches and every dream block N_QUERY queries, one block per image."""
+    code = {IM_START: "[", IM_END: "]", DREAM_START: "{", DREAM_END: "}", IM_PATCH: "p"}
+    text = "".join(code.get(name, "t") for name in tokens(builder, seq))
+    images = text.count("[" + "p" * N_IMAGE + "]")
+    dreams = text.count("{" + "p" * N_QUERY + "}")
+    return images == text.count("[") == text.count("]") == len(seq.input_images) and \
+        dreams == text.count("{") == text.count("}") == len(seq.dream_images) and text.count("p") == images * N_IMAGE + dreams * N_QUERY
+
+
+def test_interleaved_document_layout_and_labels(builder):
+    texts = ["There is a small red circle at the top.", "The circle moves to the left.", "Then the circle turns blue."]
+    seq = builder.interleaved(texts, ["img0", "img1"], [0, 2])
+    names = tokens(builder, seq)
+    # each image: a learned <dream> <dream_start>, queries, <dream_end>, then the image block, right after its sentence
+    first_dream = names.index(DREAM)
+    assert names[first_dream:first_dream + 2] == [DREAM, DREAM_START]
+    assert names[first_dream + 2 + N_QUERY] == DREAM_END and names[first_dream + 3 + N_QUERY] == IM_START
+    assert seq.dream_images == ["img0", "img1"] and seq.input_images == ["img0", "img1"]
+    learned = {n for n, label in zip(names, seq.labels) if label != IGNORE_INDEX}
+    assert {DREAM, DREAM_START, "T"} <= learned and not learned & {IM_START, IM_PATCH, IM_END, DREAM_END}
+    assert seq.input_ids[-1] == builder.tokenizer.eos_token_id and seq.labels[-1] != IGNORE_INDEX
+
+
+@pytest.mark.parametrize("max_length", [20, 25, 30, 40, 60])
+def test_truncation_never_splits_a_block_or_drops_earlier_content(builder, max_length):
+    builder.model_max_length = max_length
+    texts = ["There is a small red circle at the top.", "The circle moves to the left.", "Then the circle turns blue."]
+    full = SequenceBuilder(builder.tokenizer, builder.ids, N_IMAGE, N_QUERY, 10_000).interleaved(texts, ["a", "b", "c"], [0, 1, 2])
+    seq = builder.interleaved(texts, ["a", "b", "c"], [0, 1, 2])
+    assert len(seq) <= max_length and blocks_are_whole(builder, seq)
+    assert seq.input_ids[:-1] == full.input_ids[: len(seq) - 1]  # a prefix of the whole document, then </s>
+    assert seq.input_ids[-1] == builder.tokenizer.eos_token_id
+
+
+def test_conversation_masks_user_turns(builder):
+    turns = [{"from": "human", "value": "<image>\nWhat color is the shape?"}, {"from": "gpt", "value": "red"},
+             {"from": "human", "value": "Draw a small blue square at the top."}, {"from": "gpt", "value": "<dream>"}]
+    seq = builder.conversation(turns, ["seen", "drawn"])
+    learned_text = builder.tokenizer.decode([t for t, label in zip(seq.input_ids, seq.labels) if label != IGNORE_INDEX])
+    assert "red" in learned_text and "color" not in learned_text and "USER" not in learned_text
+    assert seq.input_images == ["seen", "drawn"] and seq.dream_images == ["drawn"]
+    assert seq.input_ids.count(builder.tokenizer.eos_token_id) == 2  # one </s> closes each answer
+
+
+def test_conversation_with_a_document_answer(builder):
+    document = {"text_list": ["There is a large red square at the top.", "Then the square turns green."],
+                "images": ["d0", "d1"], "matched_text_index": [0, 1]}
+    turns = [{"from": "human", "value": "Tell a short story about a large red square at the top, with pictures."},
+             {"from": "gpt", "value": "<document>"}]
+    seq = builder.conversation(turns, documents=[document])
+    assert seq.dream_images == ["d0", "d1"] and seq.input_ids.count(builder.tokenizer.eos_token_id) == 1
+
+
+def test_typed_readers_on_the_toy_world(toy_data, tiny_model, toy_tokenizer):
+    config = tiny_model.config
+    builder = SequenceBuilder(toy_tokenizer, config.special_token_ids, tiny_model.vision_encoder.num_tokens,
+                              tiny_model.dream_queries.num_queries, 512)
+    transform = DreamLLMTransform(builder, "mixed", tiny_model.vision_encoder.preprocess, tiny_model.diffusion_head.preprocess)
+    for name, expect in (("toyworld_vqa", ("pixel_values",)), ("toyworld_instructions", ("pixel_values", "dream_pixel_values")),
+                         ("toyworld_interleaved", ("pixel_values", "dream_pixel_values"))):
+        info = DataManager.get(name)
+        dataset = TypedWebDataset(info.shard_urls(toy_data), info.dataset_type, transform, shuffle_buffer=1, epochs=1, name=name)
+        sample = next(iter(dataset))
+        assert all(key in sample for key in expect), (name, sorted(sample))
+        assert dataset.skipped.count == 0
+        # every image slot has its pixels, every dream slot its target
+        image_mask, dream_mask = tiny_model.block_masks(sample["input_ids"][None])
+        assert int(image_mask.sum()) == len(sample["pixel_values"]) * tiny_model.vision_encoder.num_tokens
+        assert int(dream_mask.sum()) == len(sample.get("dream_pixel_values", [])) * tiny_model.dream_queries.num_queries
+
+
+def test_mixture_is_deterministic_and_weighted(toy_data):
+    def kinds(seed):
+        mixture = DataManager.build(["toyworld_pairs", "toyworld_interleaved"], [3, 1], toy_data, seed=seed, shuffle_buffer=1)
+        stream = iter(mixture)
+        return [(s["kind"], s["key"]) for s in (next(stream) for _ in range(80))]
+
+    a = kinds(0)
+    assert a == kinds(0) and a != kinds(1)
+    share = sum(kind == "pair" for kind, _ in a) / len(a)
+    assert 0.6 < share < 0.9
+
+
+def test_pair_sample_images_follow_the_mode(builder, tiny_model):
+    pair = {"kind": "pair", "image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k"}
+    sample = DreamLLMTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess)(pair)
+    assert "pixel_values" not in sample and sample["dream_pixel_values"].shape == (1, 3, 64, 64)
+    assert torch.equal(sample["labels"][-1:], torch.tensor([builder.tokenizer.eos_token_id]))
