@@ -19,7 +19,7 @@ fi
 for stage in comprehension creation; do
   echo "== stage I $stage alignment: $STEPS steps on $NPROC processes"
   $PY -m torch.distributed.run --standalone --nproc_per_node "$NPROC" -m projects.dreamllm.train \
-    --config_file "projects/dreamllm/configs/toy/stage1_$stage.py" \
+    --config_file "projects/dreamllm/configs/tiny/stage1_$stage.py" \
     "training.max_steps=$STEPS" "training.output_dir='$OUT/$stage'"
 done
 

@@ -60,3 +60,28 @@ def test_schedulers_by_name(tiny_model, toy_tokenizer):
     generator = DreamLLMGenerator(tiny_model, toy_tokenizer)
     for name in ("ddim", "dpm++", "euler"):
         assert generator.create(["a large blue square"], num_inference_steps=2, scheduler=name)[0].size == (64, 64)
+
+
+def test_batched_left_padded_decoding_matches_one_by_one(tiny_model, toy_tokenizer):
+    generator = DreamLLMGenerator(tiny_model, toy_tokenizer)
+    images = [render(sample_scene(0, i)) for i in range(3)]
+    questions = ["What color is the shape?", "Is the shape small or large?", "Where is the shape?"]
+    batched = generator.answer(images, questions, max_new_tokens=6)
+    alone = [generator.answer([im], [q], max_new_tokens=6)[0] for im, q in zip(images, questions)]
+    assert batched == alone
+
+
+def test_conditions_see_earlier_images(tiny_model, toy_tokenizer):
+    """A dream block's condition depends on the images before it (interleaved context), not only on its text."""
+    generator = DreamLLMGenerator(tiny_model, toy_tokenizer)
+    builder = generator.builder
+
+    def seq(image):
+        s = builder.start()
+        builder.add_text(s, "There is a small red circle at the top.", learn=True)
+        builder.add_image(s, image)
+        builder.add_text(s, " The circle moves to the left.", learn=True)
+        return builder.add_dream(s)
+
+    a, b = generator.sequence_conditions([seq(render(sample_scene(0, 1))), seq(render(sample_scene(0, 2)))])
+    assert not torch.allclose(a, b)

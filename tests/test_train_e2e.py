@@ -21,7 +21,7 @@ TINY = [  # shrink the toy config through overrides (exercises the override path
 
 def torchrun(config: str, out: Path, data_root: Path, *overrides: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "projects.dreamllm.train", "--config_file", f"projects/dreamllm/configs/toy/{config}",
+               "-m", "projects.dreamllm.train", "--config_file", f"projects/dreamllm/configs/tiny/{config}",
                f"training.output_dir='{out}'", f"data.data_root='{data_root}'",
                f"model.tokenizer_name_or_path='{data_root}/toyworld/tokenizer'", *TINY, *overrides]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
@@ -89,7 +89,7 @@ def test_stage1_creation_resumes_exactly(toy_data, tmp_path):
                                                ("data.datasets=[nope]", "no dataset named 'nope'")])
 def test_bad_config_fails_clearly(toy_data, tmp_path, override, message):
     command = [sys.executable, "-m", "projects.dreamllm.train", "--config_file",
-               "projects/dreamllm/configs/toy/stage1_comprehension.py", f"training.output_dir='{tmp_path}'",
+               "projects/dreamllm/configs/tiny/stage1_comprehension.py", f"training.output_dir='{tmp_path}'",
                f"data.data_root='{toy_data}'", f"model.tokenizer_name_or_path='{toy_data}/toyworld/tokenizer'", *TINY, override]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and message in result.stdout + result.stderr

@@ -23,3 +23,20 @@ def get_logger(name: str) -> logging.Logger:
         root.setLevel(logging.INFO)
         root.propagate = False
     return logger
+
+
+class quiet_transformers:
+    """Silence transformers' load report for one block: a CLIP vision tower read from a full CLIP folder lists every
+    text-tower weight as 'unexpected', which is correct and not worth a screenful."""
+
+    def __enter__(self) -> quiet_transformers:
+        from transformers.utils import logging as hf_logging
+
+        self._level = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity(self._level)

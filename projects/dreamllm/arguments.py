@@ -13,6 +13,10 @@ class ModelArguments:
     config: Any = None  # a LazyCall producing a DreamLLMConfig (e.g. one of omni.models.dreamllm.presets)
     tokenizer_name_or_path: Optional[str] = None  # local directory or model zoo name
     init_from: Optional[str] = None  # a previous stage's output directory (save_pretrained folder)
+    merge_from: list[str] = field(default_factory=list)  # runs whose trained parameters are copied in (stage I parts)
+    # the loss weights of this stage (None: keep the model's); a stage that starts from an earlier one sets its own
+    loss_weight_lm: Optional[float] = None
+    loss_weight_vm: Optional[float] = None
 
 
 @dataclass
@@ -23,6 +27,8 @@ class DataArguments:
     mode: str = "comprehension"  # what image–text pairs train: comprehension | creation | mixed
     prompts: list[str] = field(default_factory=lambda: ["Describe the image."])
     shuffle_buffer: int = 1000
+    # stage III: interleaved documents that carry an instruction become [user: instruction, assistant: document]
+    documents_as_instructions: bool = False
 
 
 @dataclass

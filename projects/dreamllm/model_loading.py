@@ -1,26 +1,67 @@
-"""Build or load a DreamLLM and its tokenizer the same way for training, inference and evaluation."""
+"""Build or load a DreamLLM and its tokenizer the same way for training, inference and evaluation.
+
+Stages chain through folders: a stage starts from the previous stage's export (`init_from`), and runs that trained
+disjoint parts in parallel (stage I comprehension and creation) are merged by copying, from each, exactly the
+parameters its own config says it trained (`merge_from`).
+"""
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
+from pathlib import Path
 from typing import Any
 
+import torch
+from safetensors.torch import load_file
 from transformers import AutoTokenizer
 
-from omni.config import instantiate
+from omni.config import LazyConfig, instantiate
 from omni.models.dreamllm import DreamLLMConfig, DreamLLMForCausalLM
 from omni.models.zoo import resolve_model_path
+from omni.utils.logging import get_logger
+
+logger = get_logger(__name__)
 
 
 def load_tokenizer(name_or_path: str) -> Any:
     return AutoTokenizer.from_pretrained(str(resolve_model_path(name_or_path)))
 
 
-def build_model(config: Any, tokenizer_name_or_path: str | None, init_from: str | None) -> tuple[DreamLLMForCausalLM, Any]:
+def merge_trained_parameters(model: DreamLLMForCausalLM, run_dir: str | Path) -> list[str]:
+    """Copy into `model` the parameters that the run in `run_dir` trained (its saved `training.trainable`)."""
+    run_dir = Path(run_dir)
+    config_file = run_dir / "config.yaml"
+    if not config_file.exists():
+        raise FileNotFoundError(f"{run_dir} has no config.yaml: merge_from needs the output folder of a training run")
+    patterns = list(LazyConfig.load(config_file).training.trainable)
+    weights = {}
+    for shard in sorted(run_dir.glob("*.safetensors")):
+        weights.update(load_file(shard))
+    frozen = {f"{prefix}.{name}" for prefix, module in model.frozen_modules().items() for name, _ in module.named_parameters()}
+    copied = []
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name not in frozen and any(fnmatch(name, p) for p in patterns):
+                if name not in weights:
+                    raise KeyError(f"{run_dir} trained {name} but its export does not hold it")
+                parameter.copy_(weights[name])
+                copied.append(name)
+    logger.info("merged %d trained tensors from %s (%s)", len(copied), run_dir, ", ".join(patterns))
+    return copied
+
+
+def build_model(config: Any, tokenizer_name_or_path: str | None, init_from: str | None,
+                merge_from: list[str] | None = None) -> tuple[DreamLLMForCausalLM, Any]:
     """From a previous stage's folder if `init_from`, else a fresh model from the lazy `config`."""
     if init_from:
-        return DreamLLMForCausalLM.from_pretrained(str(resolve_model_path(init_from))), load_tokenizer(init_from)
-    model_config: DreamLLMConfig = instantiate(config)
-    if tokenizer_name_or_path is None:
-        raise ValueError("model.tokenizer_name_or_path is required when not starting from a previous stage (model.init_from)")
-    tokenizer = model_config.attach_tokenizer(load_tokenizer(tokenizer_name_or_path))
-    return DreamLLMForCausalLM.build(model_config), tokenizer
+        model = DreamLLMForCausalLM.from_pretrained(str(resolve_model_path(init_from)))
+        tokenizer = load_tokenizer(init_from)
+    else:
+        model_config: DreamLLMConfig = instantiate(config)
+        if tokenizer_name_or_path is None:
+            raise ValueError("model.tokenizer_name_or_path is required when not starting from a previous stage (model.init_from)")
+        tokenizer = model_config.attach_tokenizer(load_tokenizer(tokenizer_name_or_path))
+        model = DreamLLMForCausalLM.build(model_config)
+    for run_dir in merge_from or []:
+        merge_trained_parameters(model, run_dir)
+    return model, tokenizer

@@ -27,6 +27,7 @@ def build_dataset(args: Arguments, model, tokenizer):
         vision_preprocess=model.vision_encoder.preprocess if model.vision_encoder else None,
         head_preprocess=head.preprocess if head else None,
         prompts=tuple(args.data.prompts), drop_prob=head.drop_prob if head else 0.0, seed=args.training.seed,
+        documents_as_instructions=args.data.documents_as_instructions,
     )
     return DataManager.build(args.data.datasets, args.data.weights, args.data.data_root, transform,
                              seed=args.training.seed, shuffle_buffer=args.data.shuffle_buffer)
@@ -35,7 +36,11 @@ def build_dataset(args: Arguments, model, tokenizer):
 def train(args: Arguments) -> dict:
     init_distributed()
     torch.manual_seed(args.training.seed)  # identical initial weights on every rank
-    model, tokenizer = build_model(args.model.config, args.model.tokenizer_name_or_path, args.model.init_from)
+    model, tokenizer = build_model(args.model.config, args.model.tokenizer_name_or_path, args.model.init_from,
+                                   args.model.merge_from)
+    for name in ("loss_weight_lm", "loss_weight_vm"):
+        if getattr(args.model, name) is not None:
+            setattr(model.config, name, getattr(args.model, name))
     dataset = build_dataset(args, model, tokenizer)
     trainer = Trainer(model, args.training, dataset, DataCollator(tokenizer.pad_token_id), tokenizer,
                       run_config=dataclasses.asdict(args))

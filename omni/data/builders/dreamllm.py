@@ -165,6 +165,17 @@ class SequenceBuilder:
             self.finish(seq)
         return seq
 
+    def chat_prompt(self, question: str, image: Any = None) -> Sequence:
+        """`<s> SYSTEM USER: [image] question ASSISTANT:`: the prefix a chat model answers (as trained in stage III)."""
+        seq = self.start()
+        self.add_text(seq, self.template.system, learn=False)
+        self.add_text(seq, " " + self.template.user, learn=False)
+        if image is not None and not self.add_image(seq, image):
+            raise ValueError(f"model_max_length {self.model_max_length} leaves no room for an image block")
+        self.add_text(seq, " " + question, learn=False)
+        self.add_text(seq, " " + self.template.assistant, learn=False)
+        return seq
+
     def _add_turn_value(self, seq: Sequence, value: str, user: bool, images: list, documents: list) -> bool:
         if not user and value.strip() == "<document>":
             document = documents.pop(0)

@@ -20,7 +20,7 @@ class DreamLLMTransform:
 
     def __init__(self, builder: SequenceBuilder, mode: str = "mixed", vision_preprocess: Any = None,
                  head_preprocess: Any = None, prompts: tuple[str, ...] = ("Describe the image.",), drop_prob: float = 0.0,
-                 seed: int = 0):
+                 seed: int = 0, documents_as_instructions: bool = False):
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
         if mode != "creation" and vision_preprocess is None:
@@ -29,6 +29,7 @@ class DreamLLMTransform:
             raise ValueError(f"mode {mode!r} needs a diffusion head")
         self.builder, self.mode, self.prompts, self.drop_prob, self.seed = builder, mode, prompts, drop_prob, seed
         self.vision_preprocess, self.head_preprocess = vision_preprocess, head_preprocess
+        self.documents_as_instructions = documents_as_instructions
 
     def sequence(self, sample: dict[str, Any], rng: random.Random) -> Sequence:
         kind = sample.get("kind", "pair")
@@ -39,6 +40,10 @@ class DreamLLMTransform:
             caption = "" if rng.random() < self.drop_prob else sample["text"]
             return self.builder.creation(caption, sample["image"])
         if kind == "interleaved":
+            instruction = (sample.get("meta") or {}).get("instruction")
+            if self.documents_as_instructions and instruction:
+                turns = [{"from": "human", "value": instruction}, {"from": "gpt", "value": "<document>"}]
+                return self.builder.conversation(turns, documents=[sample])
             return self.builder.interleaved(sample["text_list"], sample["images"], sample["matched_text_index"])
         if kind == "conversation":
             return self.builder.conversation(sample["conversations"], sample.get("images", []), sample.get("documents", []))

@@ -121,3 +121,27 @@ def dreamllm_7b_config(loss_weight_lm: float = 1.0, loss_weight_vm: float = 10.0
         },
         loss_weight_lm=loss_weight_lm, loss_weight_vm=loss_weight_vm, model_max_length=2048,
     )
+
+
+# ---- the toy zoo (python -m omni.zoo build toy) ---------------------------------------------------------------------
+def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, loss_weight_lm: float = 1.0,
+                            loss_weight_vm: float = 10.0, drop_prob: float = 0.1, model_max_length: int = 1024,
+                            projector: str = "linear") -> DreamLLMConfig:
+    """DreamLLM on the toy zoo: toy LLaMA, toy CLIP vision tower, toy SD UNet + VAE, all loaded from `zoo_dir`.
+
+    Architectures are read from the zoo's folders when this is instantiated (not when a config file is loaded)."""
+    from transformers import AutoConfig
+
+    from omni.models.zoo import resolve_model_path
+
+    llm = f"{zoo_dir}/llama"
+    return DreamLLMConfig(
+        llm_config=AutoConfig.from_pretrained(resolve_model_path(llm)).to_dict(),
+        llm_name_or_path=llm,
+        plugins={
+            "vision_encoder": {"type": "clip_vision_embedding", "model_name_or_path": f"{zoo_dir}/clip", "projector": projector},
+            "dream_queries": dream_queries_plugin(num_queries),
+            "diffusion_head": {"type": "stable_diffusion_head", "model_name_or_path": f"{zoo_dir}/sd", "drop_prob": drop_prob},
+        },
+        loss_weight_lm=loss_weight_lm, loss_weight_vm=loss_weight_vm, model_max_length=model_max_length,
+    )

@@ -15,6 +15,7 @@ from transformers import CLIPVisionConfig, CLIPVisionModel
 from omni.models.connectors import build_projector
 from omni.models.plugins.base import Plugin, register_plugin
 from omni.models.zoo import resolve_model_path
+from omni.utils.logging import quiet_transformers
 
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
@@ -82,7 +83,8 @@ class CLIPVisionEmbedding(Plugin):
     def load_pretrained(self) -> None:
         if self.model_name_or_path is None:
             return
-        pretrained = CLIPVisionModel.from_pretrained(resolve_model_path(self.model_name_or_path))
+        with quiet_transformers():
+            pretrained = CLIPVisionModel.from_pretrained(resolve_model_path(self.model_name_or_path))
         self.backbone.load_state_dict(pretrained.state_dict())
 
     def preprocess(self, images: list[Image.Image]) -> torch.Tensor:

@@ -1,9 +1,8 @@
-"""Stage I, comprehension alignment, on the toy world: only the vision projector trains (LM loss only)."""
+"""Stage I, comprehension alignment: image → caption, only the vision projector trains (LM loss only)."""
 
-from ..common import data, model, stages, training
+from .common import RUNS, data, model, stages, training
 
-model["config"].loss_weight_lm = 1.0
-model["config"].loss_weight_vm = 0.0
-data["mode"] = "comprehension"
-training.update(output_dir="work_dirs/toy_s1c", run_name="toy_stage1_comprehension", learning_rate=2e-3,
-                trainable=stages["stage1_comprehension"])
+model["config"].update(loss_weight_lm=1.0, loss_weight_vm=0.0)
+data.update(datasets=["toyworld_pairs"], mode="comprehension")
+training.update(output_dir=f"{RUNS}/stage1_comprehension", run_name="toy_stage1_comprehension", max_steps=400,
+                learning_rate=2e-3, trainable=stages["stage1_comprehension"])

@@ -1,0 +1,25 @@
+"""DreamLLM on the toy zoo (`python -m omni.zoo build toy`): toy LLaMA, toy CLIP, toy SD; the paper's three stages.
+
+Each stage writes to work_dirs/toy/<stage> and the next starts from there, so the recipe needs no hand-edited paths:
+  stage1_comprehension ─┐
+  stage1_creation ──────┴─► stage2_igpt ─► stage3_sft        (or stage1_joint ─► stage2_igpt with init_from changed)
+"""
+
+from omni.config import LazyCall as L
+from omni.models.dreamllm.presets import toy_zoo_dreamllm_config
+
+from ..common import data, stages, training
+
+ZOO = "zoo/toy"
+RUNS = "work_dirs/toy"
+
+model = dict(
+    config=L(toy_zoo_dreamllm_config)(zoo_dir=ZOO, num_queries=64, loss_weight_lm=1.0, loss_weight_vm=10.0,
+                                      drop_prob=0.1, model_max_length=1024),
+    tokenizer_name_or_path=f"{ZOO}/llama",
+    init_from=None,
+    merge_from=[],
+)
+training.update(per_device_train_batch_size=8, warmup_ratio=0.05, save_steps=200, save_total_limit=1)
+
+__all__ = ["data", "model", "stages", "training", "RUNS"]

@@ -1,0 +1,98 @@
+"""The toy zoo at tiny scale (seconds), DreamLLM built from it exactly as from real weights, and the toy evaluation."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from omni.eval.toy import attribute_scores, parse_attributes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_zoo(toy_data, tmp_path_factory):
+    from omni.zoo.toy.build import build_toy_zoo
+
+    out = tmp_path_factory.mktemp("zoo") / "toy"
+    summary = build_toy_zoo(out, toy_data, scale="tiny", workers=2, progress=False)
+    return out, summary
+
+
+def test_zoo_components_reload_with_their_libraries(tiny_zoo):
+    from diffusers import StableDiffusionPipeline
+    from transformers import AutoTokenizer, CLIPModel, LlamaForCausalLM
+
+    from omni.zoo.toy.classifier import AttributeClassifier
+
+    out, summary = tiny_zoo
+    assert set(summary["components"]) == {"vae", "clip", "llama", "classifier", "sd"}
+    assert {"retrieval_top1", "psnr", "test_perplexity", "all", "t2i_all"} <= {k for r in summary["components"].values() for k in r}
+    CLIPModel.from_pretrained(out / "clip")
+    LlamaForCausalLM.from_pretrained(out / "llama")
+    AutoTokenizer.from_pretrained(out / "llama")
+    AttributeClassifier.from_pretrained(out / "classifier")
+    pipe = StableDiffusionPipeline.from_pretrained(out / "sd", safety_checker=None, requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    assert pipe(["a small red circle at the top"], num_inference_steps=2, output_type="pt").images.shape == (1, 3, 64, 64)
+    assert json.loads((out / "zoo.json").read_text())["omni-toy/sd"] == str((out / "sd").resolve())
+
+
+def test_zoo_is_cached(tiny_zoo, toy_data):
+    from omni.zoo.toy.build import build_toy_zoo
+
+    out, first = tiny_zoo
+    again = build_toy_zoo(out, toy_data, scale="tiny", progress=False)
+    assert again["seconds"] < 5 and again["components"]["clip"] == first["components"]["clip"]
+
+
+def test_dreamllm_loads_the_zoo_and_evaluates(tiny_zoo, toy_data, tmp_path):
+    from transformers import CLIPVisionModel, LlamaForCausalLM
+
+    from omni.models.dreamllm import DreamLLMForCausalLM
+    from omni.models.dreamllm.presets import toy_zoo_dreamllm_config
+    from projects.dreamllm.model_loading import load_tokenizer
+
+    out, _ = tiny_zoo
+    config = toy_zoo_dreamllm_config(zoo_dir=str(out), num_queries=4)
+    tokenizer = config.attach_tokenizer(load_tokenizer(str(out / "llama")))
+    model = DreamLLMForCausalLM.build(config)
+    clip = CLIPVisionModel.from_pretrained(out / "clip")
+    assert all(torch.equal(a, b) for a, b in zip(model.plugins.vision_encoder.backbone.state_dict().values(), clip.state_dict().values()))
+    llama = LlamaForCausalLM.from_pretrained(out / "llama")
+    assert torch.equal(model.llm.get_input_embeddings().weight, llama.get_input_embeddings().weight)  # same vocab: no new rows
+    model.save_pretrained(tmp_path / "model")
+    tokenizer.save_pretrained(tmp_path / "model")
+    for extra in (["--model", str(tmp_path / "model")], ["--baseline_sd", "--out", str(tmp_path / "sd")]):
+        result = subprocess.run([sys.executable, "-m", "projects.dreamllm.eval_toy", *extra, "--zoo", str(out), "--data_root",
+                                 str(toy_data), "--num", "8", "--num_stories", "3", "--steps", "2", "--batch_size", "4"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+    scores = json.loads((tmp_path / "model" / "eval" / "eval.json").read_text())
+    assert {"caption_all", "vqa_accuracy", "creation_all", "fid", "interleaved_all", "dream_placement"} <= set(scores)
+    assert (tmp_path / "model" / "eval" / "samples" / "creation_00.png").exists()
+    assert "interleaved_all" in json.loads((tmp_path / "sd" / "eval" / "eval.json").read_text())
+
+
+def test_attribute_parsing_and_scores():
+    assert parse_attributes("a large blue triangle at the top left") == {"color": "blue", "shape": "triangle", "size": "large", "position": "top left"}
+    assert parse_attributes("a small red square in the center")["position"] == "center"
+    assert parse_attributes("a a a")["color"] is None
+    truth = [{"color": "red", "shape": "circle", "size": "small", "position": "top"}] * 2
+    predicted = [dict(truth[0]), {**truth[0], "shape": "square"}]
+    assert attribute_scores(predicted, truth) == {"color": 1.0, "shape": 0.5, "size": 1.0, "position": 1.0, "all": 0.5}
+
+
+def test_toy_fid_is_zero_for_identical_sets_and_grows_with_difference(tiny_zoo):
+    from omni.eval.toy import toy_fid
+
+    out, _ = tiny_zoo
+    torch.manual_seed(0)
+    real = torch.rand(40, 3, 64, 64)
+    assert abs(toy_fid(out / "clip", real, real)) < 1e-3
+    assert toy_fid(out / "clip", real, real * 0.2) > toy_fid(out / "clip", real, real * 0.9)
