@@ -96,3 +96,21 @@ def test_toy_fid_is_zero_for_identical_sets_and_grows_with_difference(tiny_zoo):
     real = torch.rand(40, 3, 64, 64)
     assert abs(toy_fid(out / "clip", real, real)) < 1e-3
     assert toy_fid(out / "clip", real, real * 0.2) > toy_fid(out / "clip", real, real * 0.9)
+
+
+def test_report_table_and_grid(tmp_path):
+    from PIL import Image
+
+    from projects.dreamllm.report_toy import write_report
+
+    zoo, runs = tmp_path / "zoo", tmp_path / "runs"
+    for folder, value in ((zoo / "sd" / "eval", 0.3), (runs / "s1" / "eval", 0.4), (runs / "s3" / "eval", 0.5)):
+        (folder / "samples").mkdir(parents=True)
+        scores = {"creation_all": value, "fid": 10 * value, "caption_examples": [["a small red circle at the top", "a small red circle at the top"]]}
+        (folder / "eval.json").write_text(json.dumps(scores))
+        Image.new("RGB", (64, 64), "red").save(folder / "samples" / "creation_00.png")
+    report = write_report(zoo, runs, tmp_path / "report.md", "s1", "s3", {"total": 100})
+    text = report.read_text()
+    assert "| creation accuracy (all 4) | 0.2% | 30.0% | 40.0% | 50.0% |" in text and "| total | 100 |" in text
+    grid = Image.open(tmp_path / "creation_grid.png")
+    assert grid.size[0] == 260 + 3 * 96 and grid.getpixel((260 + 10, 24 + 10)) == (255, 0, 0)

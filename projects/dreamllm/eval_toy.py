@@ -93,13 +93,12 @@ class ToyEvaluator:
             yield start, items[start:start + self.batch_size]
 
     # ---- DreamLLM -----------------------------------------------------------------------------------------------
-    def evaluate_dreamllm(self, model_dir: str | Path) -> dict[str, Any]:
-        from omni.models.dreamllm import DreamLLMForCausalLM
+    def evaluate_dreamllm(self, model_dir: str | Path, merge_from: list[str] | None = None) -> dict[str, Any]:
         from omni.models.dreamllm.generation import DreamLLMGenerator
-        from projects.dreamllm.model_loading import load_tokenizer
+        from projects.dreamllm.model_loading import build_model
 
-        model = DreamLLMForCausalLM.from_pretrained(str(model_dir)).eval()
-        gen = DreamLLMGenerator(model, load_tokenizer(str(model_dir)))
+        model, tokenizer = build_model(None, None, str(model_dir), merge_from)
+        gen = DreamLLMGenerator(model.eval(), tokenizer)
         result: dict[str, Any] = {}
         captions = []
         for _, batch in self.batched(self.pairs, "captions"):
@@ -196,6 +195,8 @@ class ToyEvaluator:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Toy-world evaluation of DreamLLM or the toy SD baseline")
     parser.add_argument("--model", help="a DreamLLM folder")
+    parser.add_argument("--merge_from", nargs="*", default=[], help="runs whose trained parameters are merged in "
+                        "(e.g. stage I creation into stage I comprehension)")
     parser.add_argument("--baseline_sd", action="store_true", help="evaluate the toy SD pipeline instead")
     parser.add_argument("--zoo", default="zoo/toy")
     parser.add_argument("--data_root", default="data")
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     evaluator = ToyEvaluator(args.zoo, args.data_root, args.num, args.num_stories, args.steps, args.guidance,
                              args.batch_size, args.seed, out)
-    result = evaluator.evaluate_sd() if args.baseline_sd else evaluator.evaluate_dreamllm(args.model)
+    result = evaluator.evaluate_sd() if args.baseline_sd else evaluator.evaluate_dreamllm(args.model, args.merge_from)
     result.update(model=args.model or f"{args.zoo}/sd (baseline)", seconds=round(time.time() - started, 1),
                   settings={"num": args.num, "num_stories": args.num_stories, "steps": args.steps,
                             "guidance": args.guidance, "seed": args.seed})
