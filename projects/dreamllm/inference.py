@@ -1,7 +1,10 @@
 """DreamLLM inference from the command line.
 
   python -m projects.dreamllm.inference --model DIR --image some.png --prompt "Describe the image."
+  python -m projects.dreamllm.inference --model DIR --chat --image some.png --prompt "What color is the shape?"
   python -m projects.dreamllm.inference --model DIR --generate "a red circle" --output red.png
+  python -m projects.dreamllm.inference --model DIR --document "Tell a short story about a red circle, with pictures." \
+      --output story/   # an interleaved document: story/document.html, .md, .json and the images
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image", help="input image for comprehension")
     parser.add_argument("--prompt", default="Describe the image.")
     parser.add_argument("--max_new_tokens", type=int, default=32)
+    parser.add_argument("--chat", action="store_true", help="answer in the chat format of a stage III model")
     parser.add_argument("--generate", help="text to create an image from")
+    parser.add_argument("--document", help="a request answered with an interleaved text-and-image document")
+    parser.add_argument("--max_images", type=int, default=4)
+    parser.add_argument("--sample", action="store_true", help="sample text instead of greedy decoding")
     parser.add_argument("--negative_prompt", default="")
     parser.add_argument("--output", default="dream.png")
     parser.add_argument("--steps", type=int, default=25)
@@ -35,9 +42,22 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     model, tokenizer = build_model(None, None, args.model)
     generator = DreamLLMGenerator(model, tokenizer)
+    if args.document is not None:
+        prefix = generator.builder.chat_prompt(args.document)
+        document = generator.generate_document(prefix, max_new_tokens=max(args.max_new_tokens, 64), max_images=args.max_images,
+                                               do_sample=args.sample, negative_prompt=args.negative_prompt,
+                                               num_inference_steps=args.steps, guidance_scale=args.guidance,
+                                               scheduler=args.scheduler, seed=args.seed, prompt=args.document)
+        page = document.save(args.output if args.output != "dream.png" else "document")
+        print(document.text)
+        print(f"{len(document.images)} image(s); document written to {page}")
+        return
     if args.generate is None or args.image is not None:
         image = Image.open(args.image) if args.image else None
-        print(generator.describe(image, args.prompt, args.max_new_tokens))
+        if args.chat:
+            print(generator.answer([image], [args.prompt], args.max_new_tokens)[0])
+        else:
+            print(generator.describe(image, args.prompt, args.max_new_tokens))
     if args.generate is not None:
         image = generator.create([args.generate], args.negative_prompt, args.steps, args.guidance, args.scheduler, args.seed)[0]
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)

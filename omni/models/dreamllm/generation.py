@@ -12,7 +12,9 @@ from typing import Any
 import torch
 from PIL import Image
 
+from omni.constants import DREAM, DREAM_END, DREAM_START, IM_END, IM_PATCH, IM_START
 from omni.data.builders import Sequence, SequenceBuilder
+from omni.models.dreamllm.document import Document
 from omni.models.dreamllm.modeling_dreamllm import DreamLLMForCausalLM
 
 
@@ -97,3 +99,64 @@ class DreamLLMGenerator:
         null = self.dream_conditions([negative_prompt] * len(prompts)) if guidance_scale > 1 else None
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
         return self.model.diffusion_head.sample(condition, null, num_inference_steps, guidance_scale, scheduler, generator)
+
+    # ---- interleaved documents ----------------------------------------------------------------------------------
+    @torch.no_grad()
+    def _extend(self, ids: list[int], cache: Any, pixel_values: torch.Tensor | None = None) -> torch.Tensor:
+        """Run `ids` (with image features or dream queries in their slots) through the LLM on top of the KV cache."""
+        embeds = self.model.embed_inputs(torch.tensor([ids]), pixel_values)
+        return self.model.llm.get_decoder()(inputs_embeds=embeds, cache=cache, use_cache=True).last_hidden_state[0]
+
+    @torch.no_grad()
+    def generate_document(self, prefix: Sequence, max_new_tokens: int = 128, max_images: int = 4,
+                          do_sample: bool = False, temperature: float = 1.0, negative_prompt: str = "",
+                          num_inference_steps: int = 25, guidance_scale: float = 3.0, scheduler: str = "ddim",
+                          seed: int | None = 0, logits_processor: Any = None, prompt: str = "") -> Document:
+        """Free-form interleaved generation: decode text with the KV cache; on `<dream>`, run the dream queries, create
+        the image from their states, feed it back as an image block, and go on decoding from the same cache.
+
+        `logits_processor(generated_ids, logits) -> logits` may reshape each step's distribution (e.g. force a
+        `<dream>`). Stops at `</s>`, after `max_new_tokens` text tokens, and never creates more than `max_images`."""
+        from transformers import DynamicCache
+
+        ids = self.model.config.special_token_ids
+        dream = ids[DREAM]
+        banned = [ids[t] for t in (IM_START, IM_PATCH, IM_END, DREAM_START, DREAM_END)]
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        cache = DynamicCache()
+        pixel_values = self.model.vision_encoder.preprocess(prefix.input_images) if prefix.input_images else None
+        hidden = self._extend(prefix.input_ids, cache, pixel_values)[-1]
+        document, generated, pending, images = Document(prompt=prompt), list(prefix.input_ids), [], 0
+        null = self.dream_conditions([negative_prompt]) if guidance_scale > 1 else None
+        for _ in range(max_new_tokens):
+            logits = self.model.llm.get_output_embeddings()(hidden).float()
+            logits[banned] = float("-inf")
+            if images >= max_images:
+                logits[dream] = float("-inf")
+            if logits_processor is not None:
+                logits = logits_processor(generated, logits)
+            if do_sample:
+                token = int(torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=generator))
+            else:
+                token = int(logits.argmax())
+            if token == self.tokenizer.eos_token_id:
+                break
+            if token != dream:
+                pending.append(token)
+                generated.append(token)
+                hidden = self._extend([token], cache)[-1]
+                continue
+            document.add_text(self.tokenizer.decode(pending, skip_special_tokens=True))
+            pending = []
+            block = [dream, ids[DREAM_START]] + [ids[IM_PATCH]] * self.model.dream_queries.num_queries + [ids[DREAM_END]]
+            states = self._extend(block, cache)[2:-1]
+            condition = self.model.diffusion_head.condition(states[None])
+            image = self.model.diffusion_head.sample(condition, null, num_inference_steps, guidance_scale, scheduler,
+                                                     generator)[0]
+            document.parts.append(image)
+            images += 1
+            image_block = self.builder.image_block()
+            hidden = self._extend(image_block, cache, self.model.vision_encoder.preprocess([image]))[-1]
+            generated += block + image_block
+        document.add_text(self.tokenizer.decode(pending, skip_special_tokens=True))
+        return document
