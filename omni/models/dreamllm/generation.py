@@ -28,23 +28,26 @@ class DreamLLMGenerator:
             model.dream_queries.num_queries if model.dream_queries else 0, config.model_max_length,
         )
 
+    def _batch(self, seqs: list[Sequence], left: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Pad sequences into (input_ids, attention_mask) and embed them with their images in place."""
+        length = max(map(len, seqs))
+        input_ids = torch.full((len(seqs), length), self.tokenizer.pad_token_id)
+        attention_mask = torch.zeros_like(input_ids)
+        for row, seq in enumerate(seqs):
+            span = slice(length - len(seq), length) if left else slice(0, len(seq))
+            input_ids[row, span], attention_mask[row, span] = torch.tensor(seq.input_ids), 1
+        images = [image for seq in seqs for image in seq.input_images]
+        pixel_values = self.model.vision_encoder.preprocess(images) if images else None
+        return input_ids, attention_mask, self.model.embed_inputs(input_ids, pixel_values)
+
     @torch.no_grad()
     def continue_text(self, seqs: list[Sequence], max_new_tokens: int = 32) -> list[str]:
         """Greedy decoding (with the KV cache) after each prefix, batched with left padding."""
-        length = max(map(len, seqs))
-        pad = self.tokenizer.pad_token_id
-        input_ids = torch.full((len(seqs), length), pad)
-        attention_mask = torch.zeros_like(input_ids)
-        for row, seq in enumerate(seqs):
-            input_ids[row, length - len(seq):] = torch.tensor(seq.input_ids)
-            attention_mask[row, length - len(seq):] = 1
-        images = [image for seq in seqs for image in seq.input_images]
-        pixel_values = self.model.vision_encoder.preprocess(images) if images else None
-        embeds = self.model.embed_inputs(input_ids, pixel_values)
+        _, attention_mask, embeds = self._batch(seqs, left=True)
         # left padding: generate derives position ids from the attention mask, so padded rows decode as if alone
         new_tokens = self.model.llm.generate(
             inputs_embeds=embeds, attention_mask=attention_mask, max_new_tokens=max_new_tokens,
-            do_sample=False, eos_token_id=self.tokenizer.eos_token_id, pad_token_id=pad,
+            do_sample=False, eos_token_id=self.tokenizer.eos_token_id, pad_token_id=self.tokenizer.pad_token_id,
         )
         return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in new_tokens]
 
@@ -63,14 +66,7 @@ class DreamLLMGenerator:
     @torch.no_grad()
     def sequence_conditions(self, seqs: list[Sequence]) -> torch.Tensor:
         """UNet conditions [N, Q, D] from the hidden states of the last dream block of each sequence."""
-        length = max(map(len, seqs))
-        input_ids = torch.full((len(seqs), length), self.tokenizer.pad_token_id)
-        attention_mask = torch.zeros_like(input_ids)
-        for row, seq in enumerate(seqs):  # right padding: pads come after the queries, so they never see them
-            input_ids[row, :len(seq)], attention_mask[row, :len(seq)] = torch.tensor(seq.input_ids), 1
-        images = [image for seq in seqs for image in seq.input_images]
-        pixel_values = self.model.vision_encoder.preprocess(images) if images else None
-        embeds = self.model.embed_inputs(input_ids, pixel_values)
+        input_ids, attention_mask, embeds = self._batch(seqs, left=False)  # right padding: pads follow the queries
         hidden = self.model.llm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
         _, dream_mask = self.model.block_masks(input_ids)
         queries = self.model.dream_queries.num_queries
@@ -84,6 +80,7 @@ class DreamLLMGenerator:
         """UNet conditions [N, Q, D] from the dream-query hidden states after each text."""
         return self.sequence_conditions([self.builder.creation_prompt(text) for text in texts])
 
+    @torch.no_grad()
     def create_from_sequences(self, seqs: list[Sequence], negative_prompt: str = "", num_inference_steps: int = 25,
                               guidance_scale: float = 3.0, scheduler: str = "ddim", seed: int | None = 0) -> list[Image.Image]:
         """Images for sequences that end in a dream block (any context before it: text, images, earlier dreams)."""
@@ -92,13 +89,11 @@ class DreamLLMGenerator:
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
         return self.model.diffusion_head.sample(condition, null, num_inference_steps, guidance_scale, scheduler, generator)
 
-    @torch.no_grad()
     def create(self, prompts: list[str], negative_prompt: str = "", num_inference_steps: int = 25,
                guidance_scale: float = 3.0, scheduler: str = "ddim", seed: int | None = 0) -> list[Image.Image]:
-        condition = self.dream_conditions(prompts)
-        null = self.dream_conditions([negative_prompt] * len(prompts)) if guidance_scale > 1 else None
-        generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        return self.model.diffusion_head.sample(condition, null, num_inference_steps, guidance_scale, scheduler, generator)
+        """Text-to-image: each prompt followed by a dream block."""
+        return self.create_from_sequences([self.builder.creation_prompt(p) for p in prompts], negative_prompt,
+                                          num_inference_steps, guidance_scale, scheduler, seed)
 
     # ---- interleaved documents ----------------------------------------------------------------------------------
     @torch.no_grad()
