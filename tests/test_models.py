@@ -171,3 +171,13 @@ def test_summary_cli_json():
         "params": 4_198_400, "trainable": 4_198_400, "stages": summary["modules"]["plugins.vision_encoder.projector"]["stages"]}
     assert summary["stages"]["stage1_comprehension"] == 4_198_400
     assert summary["stages"]["stage1_creation"] == 64 * 4096 + 4096 * 1024
+
+
+def test_unused_plugins_still_get_gradients(tiny_model, toy_tokenizer):
+    """A text-only batch leaves every trainable plugin parameter with a (zero) gradient: FSDP ranks stay in step."""
+    set_trainable(tiny_model, ["*"])
+    ids = torch.tensor([[toy_tokenizer.bos_token_id] + toy_tokenizer("a small red circle", add_special_tokens=False).input_ids])
+    tiny_model(input_ids=ids, labels=ids).loss.backward()
+    for name, parameter in tiny_model.plugins.named_parameters():
+        if parameter.requires_grad:
+            assert parameter.grad is not None and not parameter.grad.any(), name

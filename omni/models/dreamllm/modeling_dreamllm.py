@@ -161,18 +161,22 @@ class DreamLLMForCausalLM(DreamLLMPreTrainedModel):
             ) / count
 
         vm_loss = zero
-        _, dream_mask = self.block_masks(input_ids)
+        image_mask, dream_mask = self.block_masks(input_ids)
         head = self.diffusion_head
-        if head is not None and self.config.loss_weight_vm != 0:
-            if dream_mask.any() and dream_pixel_values is not None:
-                num_queries = self.dream_queries.num_queries
-                conditions = hidden_states[dream_mask].reshape(-1, num_queries, hidden_states.shape[-1])
-                per_image = head(conditions, dream_pixel_values)
-                images = conditions.shape[0]
-                vm_loss = per_image * images / (num_dream_images if num_dream_images is not None else images)
-            else:
-                # Keep the head's trainable parameters in the graph: every rank must reduce their gradients.
-                vm_loss = sum(p.sum() for p in head.parameters() if p.requires_grad) * 0.0
+        used = {"encoder": bool(image_mask.any()), "queries": bool(dream_mask.any()), "head": False}
+        if head is not None and self.config.loss_weight_vm != 0 and dream_mask.any() and dream_pixel_values is not None:
+            num_queries = self.dream_queries.num_queries
+            conditions = hidden_states[dream_mask].reshape(-1, num_queries, hidden_states.shape[-1])
+            per_image = head(conditions, dream_pixel_values)
+            images = conditions.shape[0]
+            vm_loss = per_image * images / (num_dream_images if num_dream_images is not None else images)
+            used["head"] = True
         loss = self.config.loss_weight_lm * lm_loss + self.config.loss_weight_vm * vm_loss
+        # Plugins this batch did not use still join the graph with a zero: under FSDP every rank must reduce the same
+        # gradients, whatever mix of samples it drew.
+        idle = [p for plugin in self.plugins.values() if not used.get(plugin.role, True)
+                for p in plugin.parameters() if p.requires_grad]
+        if idle and torch.is_grad_enabled():
+            loss = loss + 0.0 * sum(p.sum() for p in idle)
         return DreamLLMOutput(loss=loss, lm_loss=lm_loss.detach(), vm_loss=vm_loss.detach(), logits=logits,
                               hidden_states=hidden_states)
