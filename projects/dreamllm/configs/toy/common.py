@@ -10,16 +10,16 @@ from omni.models.dreamllm.presets import toy_zoo_dreamllm_config
 
 from ..common import data, stages, training
 
-ZOO = "zoo/toy"
-RUNS = "work_dirs/toy"
+_ZOO = "zoo/toy"
+_RUNS = "work_dirs/toy"
 
 model = dict(
-    config=L(toy_zoo_dreamllm_config)(zoo_dir=ZOO, num_queries=64, loss_weight_lm=1.0, loss_weight_vm=10.0,
+    config=L(toy_zoo_dreamllm_config)(zoo_dir=_ZOO, num_queries=64, loss_weight_lm=1.0, loss_weight_vm=10.0,
                                       drop_prob=0.1, model_max_length=1024),
-    tokenizer_name_or_path=f"{ZOO}/llama",
+    tokenizer_name_or_path=f"{_ZOO}/llama",
     init_from=None,
     merge_from=[],
 )
 training.update(per_device_train_batch_size=8, warmup_ratio=0.05, save_steps=200, save_total_limit=1)
 
-__all__ = ["data", "model", "stages", "training", "RUNS"]
+__all__ = ["data", "model", "stages", "training", "_RUNS"]  # _RUNS: a private name, not a config key
