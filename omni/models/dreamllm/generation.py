@@ -21,6 +21,7 @@ from omni.models.dreamllm.modeling_dreamllm import DreamLLMForCausalLM
 class DreamLLMGenerator:
     def __init__(self, model: DreamLLMForCausalLM, tokenizer: Any):
         self.model, self.tokenizer = model.eval(), tokenizer
+        self._null_conditions: dict[str, torch.Tensor] = {}  # the model is frozen while it generates
         config = model.config
         self.builder = SequenceBuilder(
             tokenizer, config.special_token_ids,
@@ -81,11 +82,17 @@ class DreamLLMGenerator:
         return self.sequence_conditions([self.builder.creation_prompt(text) for text in texts])
 
     @torch.no_grad()
+    def null_condition(self, negative_prompt: str = "") -> torch.Tensor:
+        """The unconditional branch of guidance: the creation sequence of `negative_prompt` (computed once)."""
+        if negative_prompt not in self._null_conditions:
+            self._null_conditions[negative_prompt] = self.dream_conditions([negative_prompt])
+        return self._null_conditions[negative_prompt]
+
     def create_from_sequences(self, seqs: list[Sequence], negative_prompt: str = "", num_inference_steps: int = 25,
                               guidance_scale: float = 3.0, scheduler: str = "ddim", seed: int | None = 0) -> list[Image.Image]:
         """Images for sequences that end in a dream block (any context before it: text, images, earlier dreams)."""
         condition = self.sequence_conditions(seqs)
-        null = self.dream_conditions([negative_prompt] * len(seqs)) if guidance_scale > 1 else None
+        null = self.null_condition(negative_prompt).expand(len(seqs), -1, -1) if guidance_scale > 1 else None
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
         return self.model.diffusion_head.sample(condition, null, num_inference_steps, guidance_scale, scheduler, generator)
 
@@ -122,7 +129,7 @@ class DreamLLMGenerator:
         pixel_values = self.model.vision_encoder.preprocess(prefix.input_images) if prefix.input_images else None
         hidden = self._extend(prefix.input_ids, cache, pixel_values)[-1]
         document, generated, pending, images = Document(prompt=prompt), list(prefix.input_ids), [], 0
-        null = self.dream_conditions([negative_prompt]) if guidance_scale > 1 else None
+        null = self.null_condition(negative_prompt) if guidance_scale > 1 else None
         for _ in range(max_new_tokens):
             logits = self.model.llm.get_output_embeddings()(hidden).float()
             logits[banned] = float("-inf")

@@ -69,6 +69,7 @@ class StableDiffusionHead(Plugin):
         self.resolution = resolution or self.vae.config.sample_size
         self.projector_bias, self.freeze = projector_bias, freeze
         self.drop_prob, self.noise_offset, self.min_snr_gamma = drop_prob, noise_offset, min_snr_gamma
+        self._pipelines: dict[str, Any] = {}  # sampling pipelines by scheduler name, built once
         if freeze:
             self.freeze_backbones()
 
@@ -141,6 +142,8 @@ class StableDiffusionHead(Plugin):
         import diffusers
         from diffusers import StableDiffusionPipeline
 
+        if scheduler in self._pipelines:
+            return self._pipelines[scheduler]
         if scheduler not in SCHEDULERS:
             raise ValueError(f"unknown scheduler {scheduler!r}; choose one of {sorted(SCHEDULERS)}")
         scheduler_cls = getattr(diffusers, SCHEDULERS[scheduler])
@@ -151,6 +154,7 @@ class StableDiffusionHead(Plugin):
             safety_checker=None, feature_extractor=None, image_encoder=None, requires_safety_checker=False,
         )
         pipe.set_progress_bar_config(disable=True)
+        self._pipelines[scheduler] = pipe
         return pipe
 
     @torch.no_grad()
