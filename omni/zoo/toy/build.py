@@ -46,14 +46,22 @@ def _run(name: str, out: str, data_root: str, scale: str, seed: int, progress: b
             from omni.zoo.toy.sd import train_sd
 
             result = train_sd(train, out_dir / "clip", out_dir / "vae", out_dir / name, scale, seed, progress, position)
-    stamp = {"scale": scale, "seed": seed}
-    (out_dir / name / "zoo_stamp.json").write_text(json.dumps(stamp))
+    (out_dir / name / "zoo_stamp.json").write_text(json.dumps(_stamp(name, scale, seed)))
     return result
+
+
+def _stamp(name: str, scale: str, seed: int) -> dict[str, Any]:
+    """What a cached component must match: scale, seed and the trainer's hyper-parameters for that scale."""
+    import importlib
+
+    module = importlib.import_module(f"omni.zoo.toy.{ {'llama': 'llm'}.get(name, name) }")
+    settings = {k: list(v) if isinstance(v, tuple) else v for k, v in module.SCALES[scale].items()}
+    return {"scale": scale, "seed": seed, "settings": settings}
 
 
 def _cached(out: Path, name: str, scale: str, seed: int) -> dict[str, Any] | None:
     stamp, result = out / name / "zoo_stamp.json", out / name / "zoo_result.json"
-    if stamp.exists() and result.exists() and json.loads(stamp.read_text()) == {"scale": scale, "seed": seed}:
+    if stamp.exists() and result.exists() and json.loads(stamp.read_text()) == _stamp(name, scale, seed):
         return json.loads(result.read_text())
     return None
 

@@ -26,6 +26,10 @@ class PairTensors:
     def __len__(self) -> int:
         return len(self.captions)
 
+    def subset(self, count: int) -> PairTensors:
+        """The first `count` pairs (the shards are already in random order)."""
+        return PairTensors(self.images[:count], self.captions[:count], self.labels[:count], self.heldout[:count])
+
     def pixels(self, index: torch.Tensor) -> torch.Tensor:
         """Images at `index` as floats in [-1, 1]."""
         return self.images[index].float() / 127.5 - 1.0
