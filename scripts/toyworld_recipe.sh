@@ -38,7 +38,7 @@ timed "stage II I-GPT" train stage2_igpt 300
 timed "stage III SFT" train stage3_sft 300
 
 EVAL=(--zoo zoo/toy --data_root data --num 256 --num_stories 64)
-[ -f zoo/toy/sd/eval/eval.json ] || timed "eval: toy SD" $PY -m projects.dreamllm.eval_toy --baseline_sd "${EVAL[@]}"
+timed "eval: toy SD" $PY -m projects.dreamllm.eval_toy --baseline_sd "${EVAL[@]}"
 timed "eval: stage I" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage1_comprehension" \
   --merge_from "$RUNS/stage1_creation" "${EVAL[@]}"
 timed "eval: stage III" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage3_sft" "${EVAL[@]}"

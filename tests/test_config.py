@@ -10,6 +10,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from omni.config import ConfigKeyError, LazyCall, LazyConfig, LazyLaunch, apply_overrides, instantiate, to_dataclass
+from omni.config.launch import structured_config
 
 
 @dataclass
@@ -106,6 +107,7 @@ def test_override_errors(tree, override, error, match):
 class Inner:
     lr: float = 0.1
     tags: list[str] = field(default_factory=list)
+    weights: Optional[list[float]] = None
 
 
 @dataclass
@@ -120,6 +122,10 @@ def test_to_dataclass_types_and_rejects_unknown_keys():
     assert isinstance(args.training, Inner) and args.training.lr == 2.0 and args.model == {"_target_": "x"}
     with pytest.raises(ConfigKeyError, match="Did you mean 'training.lr'"):
         to_dataclass(Outer, OmegaConf.create({"training": {"lrr": 2}}))
+    structured = structured_config(Outer, OmegaConf.create({}))  # an optional list left at None
+    with pytest.raises(ConfigKeyError, match="Did you mean 'training.weights'"):
+        apply_overrides(structured, ["training.weight=[1,2]"])
+    assert list(apply_overrides(structured, ["training.weights=[1,2]"]).training.weights) == [1.0, 2.0]
     with pytest.raises(Exception, match="lr"):
         to_dataclass(Outer, OmegaConf.create({"training": {"lr": "fast"}}))
 

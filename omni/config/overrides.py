@@ -24,6 +24,8 @@ class ConfigKeyError(KeyError):
 def all_keys(node: Any, prefix: str = "") -> list[str]:
     """Every dotted key path in a config tree (mappings only; list items by index)."""
     keys: list[str] = []
+    if isinstance(node, (DictConfig, ListConfig)) and node._is_none():  # an optional container set to None
+        return keys
     if isinstance(node, (DictConfig, dict)):
         items = node.items_ex(resolve=False) if isinstance(node, DictConfig) else node.items()
         for key, value in items:
