@@ -97,3 +97,21 @@ def test_image_budget_bans_further_dreams(tiny_model, toy_tokenizer):
     document = gen.generate_document(gen.builder.start(), max_new_tokens=4, max_images=2, num_inference_steps=2,
                                      logits_processor=always_dream)
     assert len(document.images) == 2
+
+
+def test_chat_session_keeps_the_conversation(tiny_model, toy_tokenizer, tmp_path):
+    from omni.data.toyworld import render, sample_scene
+    from projects.dreamllm.chat import ChatSession, run
+
+    image_path = tmp_path / "in.png"
+    render(sample_scene(0, 4)).save(image_path)
+    session = ChatSession(DreamLLMGenerator(tiny_model, toy_tokenizer), tmp_path / "out", max_new_tokens=3,
+                          num_inference_steps=2, max_images=1)
+    lines = []
+    run(session, [f"/image {image_path}", "What color is the shape?", "Draw a small red circle.", "/quit", "ignored"],
+        lines.append)
+    assert lines[0].startswith("(attached") and all(line.startswith(("assistant:", "[created image:")) for line in lines[1:])
+    assert len(session.sequence.input_images) >= 1  # the attached image stays in the conversation
+    assert session.sequence.input_ids.count(toy_tokenizer.eos_token_id) == 2  # one </s> per answer
+    session.reset()
+    assert session.sequence.input_images == []

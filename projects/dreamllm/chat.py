@@ -1,0 +1,113 @@
+"""A multi-turn chat with DreamLLM in the terminal: type text, attach images with `/image PATH`, and see where the model
+creates images (saved as PNG files and shown by path).
+
+  python -m projects.dreamllm.chat --model work_dirs/toy/stage3_sft [--out chat_images]
+
+Commands: `/image PATH` attaches an image to your next message, `/reset` starts over, `/quit` leaves. The
+conversation is kept as one growing sequence in the Vicuna format the model was fine-tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from PIL import Image
+
+from omni.data.builders import Sequence
+from omni.models.dreamllm.generation import DreamLLMGenerator
+
+
+class ChatSession:
+    """The state of one conversation: the sequence so far (with its images) and where created images go."""
+
+    def __init__(self, generator: DreamLLMGenerator, out: str | Path = "chat_images", **generation: object):
+        self.generator, self.out, self.generation = generator, Path(out), generation
+        self.reset()
+
+    def reset(self) -> None:
+        builder = self.generator.builder
+        self.sequence: Sequence = builder.start()
+        builder.add_text(self.sequence, builder.template.system, learn=False)
+        self.created = 0
+
+    def send(self, message: str, image: Image.Image | None = None) -> list[str | Path]:
+        """Add a user turn, let the model answer (text and created images); returns the answer's parts."""
+        builder = self.generator.builder
+        builder.add_text(self.sequence, " " + builder.template.user, learn=False)
+        if image is not None:
+            builder.add_image(self.sequence, image)
+        builder.add_text(self.sequence, " " + message, learn=False)
+        builder.add_text(self.sequence, " " + builder.template.assistant, learn=False)
+        document = self.generator.generate_document(self.sequence, **self.generation)
+        parts: list[str | Path] = []
+        for part in document.parts:
+            if isinstance(part, str):
+                builder.add_text(self.sequence, " " + part.strip(), learn=True)
+                parts.append(part.strip())
+            else:
+                builder.add_dream(self.sequence).dream_images.append(part)
+                builder.add_image(self.sequence, part)
+                self.out.mkdir(parents=True, exist_ok=True)
+                path = self.out / f"image_{self.created:03d}.png"
+                part.save(path)
+                self.created += 1
+                parts.append(path)
+        builder.finish(self.sequence)
+        return parts
+
+
+def run(session: ChatSession, lines: Iterable[str], write: Callable[[str], None] = print) -> None:
+    attached: Image.Image | None = None
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/reset":
+            session.reset()
+            write("(conversation reset)")
+            continue
+        if line.startswith("/image "):
+            path = Path(line[7:].strip())
+            if not path.is_file():
+                write(f"(no such image: {path})")
+                continue
+            attached = Image.open(path).convert("RGB")
+            write(f"(attached {path})")
+            continue
+        for part in session.send(line, attached):
+            write(f"[created image: {part}]" if isinstance(part, Path) else f"assistant: {part}")
+        attached = None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Chat with DreamLLM (text and images in, text and images out)")
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--out", default="chat_images")
+    parser.add_argument("--steps", type=int, default=25)
+    parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument("--max_new_tokens", type=int, default=64)
+    parser.add_argument("--max_images", type=int, default=2)
+    args = parser.parse_args(argv)
+    from projects.dreamllm.model_loading import build_model
+
+    model, tokenizer = build_model(None, None, args.model)
+    session = ChatSession(DreamLLMGenerator(model, tokenizer), args.out, num_inference_steps=args.steps,
+                          guidance_scale=args.guidance, max_new_tokens=args.max_new_tokens, max_images=args.max_images)
+    print("DreamLLM chat. /image PATH attaches an image, /reset starts over, /quit leaves.")
+
+    def prompts():
+        while True:
+            try:
+                yield input("you: ")
+            except EOFError:
+                return
+
+    run(session, prompts())
+
+
+if __name__ == "__main__":
+    main()
