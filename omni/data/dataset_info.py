@@ -60,3 +60,38 @@ class WebDatasetInfo:
         if not shards:
             raise ValueError(f"dataset '{self.name}': shard list {path} is empty")
         return [str(path.parent / shard) for shard in shards]
+
+
+@dataclass
+class JsonDatasetInfo:
+    """An annotation JSON (a list of samples, LLaVA style: `{"id", "image", "conversations"}`) and an image folder,
+    both under the data root."""
+
+    name: str
+    description: str
+    dataset_type: DatasetType
+    approx_size: str
+    annotation_path: str
+    image_root: str = ""
+
+    def location(self, data_root: str | Path | None = None) -> Path:
+        return Path(data_root or default_data_root()) / self.annotation_path
+
+    def is_present(self, data_root: str | Path | None = None) -> bool:
+        return self.location(data_root).is_file()
+
+    def images_dir(self, data_root: str | Path | None = None) -> Path:
+        return Path(data_root or default_data_root()) / self.image_root
+
+    def load_annotations(self, data_root: str | Path | None = None) -> list[dict]:
+        path = self.location(data_root)
+        if not path.is_file():
+            raise FileNotFoundError(f"dataset '{self.name}': annotation file {path} not found. Set the data root with "
+                                    "$OMNI_DATA_ROOT or data.data_root.")
+        try:
+            items = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise ValueError(f"dataset '{self.name}': {path} is not valid JSON ({error})") from None
+        if not isinstance(items, list):
+            raise ValueError(f"dataset '{self.name}': {path} must hold a list of samples, found {type(items).__name__}")
+        return items

@@ -7,21 +7,23 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from omni.data.dataset_info import WebDatasetInfo
+from omni.data.dataset_info import JsonDatasetInfo, WebDatasetInfo
+
+DatasetInfo = WebDatasetInfo | JsonDatasetInfo
 
 
 class DataRegistry:
     def __init__(self, name: str):
         self.name = name
-        self._infos: dict[str, WebDatasetInfo] = {}
+        self._infos: dict[str, DatasetInfo] = {}
 
-    def register(self, infos: WebDatasetInfo | Iterable[WebDatasetInfo], overwrite: bool = False) -> None:
-        for info in [infos] if isinstance(infos, WebDatasetInfo) else infos:
+    def register(self, infos: DatasetInfo | Iterable[DatasetInfo], overwrite: bool = False) -> None:
+        for info in [infos] if isinstance(infos, (WebDatasetInfo, JsonDatasetInfo)) else infos:
             if info.name in self._infos and not overwrite:
                 raise ValueError(f"{self.name}: dataset '{info.name}' is already registered (pass overwrite=True)")
             self._infos[info.name] = info
 
-    def get(self, name: str) -> WebDatasetInfo:
+    def get(self, name: str) -> DatasetInfo:
         if name not in self._infos:
             close = difflib.get_close_matches(name, list(self._infos), n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -31,13 +33,18 @@ class DataRegistry:
     def build(self, names: list[str], weights: list[float] | None = None, data_root: str | Path | None = None,
               transform: Any = None, seed: int = 0, shuffle_buffer: int = 1000) -> Any:
         """One stream per dataset (its reader chosen by its type), mixed by `weights` when there are several."""
-        from omni.data.datasets import TypedWebDataset
+        from omni.data.datasets import JsonConversationDataset, TypedWebDataset
         from omni.data.mixture import MixtureDataset
 
         if not names:
             raise ValueError("no datasets given")
-        streams = [TypedWebDataset(info.shard_urls(data_root), info.dataset_type, transform, seed + i, shuffle_buffer, info.name)
-                   for i, info in enumerate(self.get(name) for name in names)]
+        streams = []
+        for i, info in enumerate(self.get(name) for name in names):
+            if isinstance(info, JsonDatasetInfo):
+                streams.append(JsonConversationDataset(info, data_root, transform, seed + i))
+            else:
+                streams.append(TypedWebDataset(info.shard_urls(data_root), info.dataset_type, transform, seed + i,
+                                               shuffle_buffer, info.name))
         if len(streams) == 1:
             return streams[0]
         return MixtureDataset(streams, weights or [1.0] * len(streams), seed)
