@@ -41,12 +41,16 @@ def stable_diffusion_plugin(unet_config: dict[str, Any] | None, vae_config: dict
 
 
 def tiny_unet_config(channels: tuple[int, ...] = (32, 64), cross_attention_dim: int = 64, sample_size: int = 16,
-                     heads: int = 2, norm_num_groups: int = 16) -> dict[str, Any]:
+                     heads: int = 2, norm_num_groups: int = 16, first_attention_level: int = 0) -> dict[str, Any]:
+    """A small SD-style UNet: cross-attention in every level but the last, from `first_attention_level` on (attention
+    at full latent resolution is what costs most on a CPU)."""
+    levels = len(channels)
+    attends = [first_attention_level <= level < levels - 1 for level in range(levels)]
     return {
         "sample_size": sample_size, "in_channels": 4, "out_channels": 4, "layers_per_block": 1,
         "block_out_channels": list(channels),
-        "down_block_types": ["CrossAttnDownBlock2D"] * (len(channels) - 1) + ["DownBlock2D"],
-        "up_block_types": ["UpBlock2D"] + ["CrossAttnUpBlock2D"] * (len(channels) - 1),
+        "down_block_types": ["CrossAttnDownBlock2D" if a else "DownBlock2D" for a in attends],
+        "up_block_types": ["CrossAttnUpBlock2D" if a else "UpBlock2D" for a in reversed(attends)],
         "cross_attention_dim": cross_attention_dim, "attention_head_dim": heads, "norm_num_groups": norm_num_groups,
     }
 
