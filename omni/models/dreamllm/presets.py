@@ -145,7 +145,9 @@ def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, los
         plugins={
             "vision_encoder": {"type": "clip_vision_embedding", "model_name_or_path": f"{zoo_dir}/clip", "projector": projector},
             "dream_queries": dream_queries_plugin(num_queries),
-            "diffusion_head": {"type": "stable_diffusion_head", "model_name_or_path": f"{zoo_dir}/sd", "drop_prob": drop_prob},
+            # the toy SD was trained on VAE posterior means (omni.zoo.toy.sd), so targets are encoded the same way
+            "diffusion_head": {"type": "stable_diffusion_head", "model_name_or_path": f"{zoo_dir}/sd", "drop_prob": drop_prob,
+                               "latents": "mode"},
         },
         loss_weight_lm=loss_weight_lm, loss_weight_vm=loss_weight_vm, model_max_length=model_max_length,
     )

@@ -51,6 +51,7 @@ class StableDiffusionHead(Plugin):
         drop_prob: float = 0.0,
         noise_offset: float = 0.0,
         min_snr_gamma: float | None = None,
+        latents: str = "sample",
         freeze: bool = True,
     ):
         super().__init__()
@@ -69,6 +70,11 @@ class StableDiffusionHead(Plugin):
         self.resolution = resolution or self.vae.config.sample_size
         self.projector_bias, self.freeze = projector_bias, freeze
         self.drop_prob, self.noise_offset, self.min_snr_gamma = drop_prob, noise_offset, min_snr_gamma
+        if latents not in ("sample", "mode"):
+            raise ValueError(f"latents must be 'sample' or 'mode', got {latents!r}")
+        # Encode targets the way the frozen UNet was trained: SD samples the VAE posterior; a UNet trained on the
+        # posterior mean (the toy zoo's) must see means too, or its inputs are off its training distribution.
+        self.latents = latents
         self._pipelines: dict[str, Any] = {}  # sampling pipelines by scheduler name, built once
         if freeze:
             self.freeze_backbones()
@@ -107,7 +113,8 @@ class StableDiffusionHead(Plugin):
         """Diffusion MSE of the frozen UNet conditioned on the projected dream-query states."""
         vae_dtype = next(self.vae.parameters()).dtype
         with torch.no_grad():
-            latents = self.vae.encode(target_pixels.to(vae_dtype)).latent_dist.sample()
+            posterior = self.vae.encode(target_pixels.to(vae_dtype)).latent_dist
+            latents = posterior.sample() if self.latents == "sample" else posterior.mode()
             latents = latents * self.vae.config.scaling_factor
         noise = torch.randn_like(latents)
         if self.noise_offset:
@@ -193,5 +200,6 @@ class StableDiffusionHead(Plugin):
             "drop_prob": self.drop_prob,
             "noise_offset": self.noise_offset,
             "min_snr_gamma": self.min_snr_gamma,
+            "latents": self.latents,
             "freeze": self.freeze,
         }
