@@ -181,3 +181,23 @@ def test_unused_plugins_still_get_gradients(tiny_model, toy_tokenizer):
     for name, parameter in tiny_model.plugins.named_parameters():
         if parameter.requires_grad:
             assert parameter.grad is not None and not parameter.grad.any(), name
+
+
+def test_merge_copies_exactly_what_a_run_trained(tiny_model, toy_tokenizer, tmp_path):
+    """Stage II starts from stage I comprehension and copies in what stage I creation trained (its config says)."""
+    import copy
+
+    from omni.config import LazyConfig
+    from projects.dreamllm.model_loading import merge_trained_parameters
+    from projects.dreamllm.stages import STAGES
+
+    trained = copy.deepcopy(tiny_model)
+    with torch.no_grad():
+        trained.plugins.dream_queries.embeddings.add_(1.0)
+        trained.plugins.vision_encoder.projector.weight.add_(1.0)  # not in the creation run's trainable set
+    trained.save_pretrained(tmp_path)
+    LazyConfig.save({"training": {"trainable": STAGES["stage1_creation"]}}, tmp_path / "config.yaml")
+    copied = merge_trained_parameters(tiny_model, tmp_path)
+    assert set(copied) == {"plugins.dream_queries.embeddings", "plugins.diffusion_head.condition_projector.weight"}
+    assert torch.equal(tiny_model.plugins.dream_queries.embeddings, trained.plugins.dream_queries.embeddings)
+    assert not torch.equal(tiny_model.plugins.vision_encoder.projector.weight, trained.plugins.vision_encoder.projector.weight)

@@ -7,7 +7,6 @@ parameters its own config says it trained (`merge_from`).
 
 from __future__ import annotations
 
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from transformers import AutoTokenizer
 
 from omni.config import LazyConfig, instantiate
 from omni.models.dreamllm import DreamLLMConfig, DreamLLMForCausalLM
+from omni.models.trainable import trainable_names
 from omni.models.zoo import resolve_model_path
 from omni.utils.logging import get_logger
 
@@ -37,11 +37,11 @@ def merge_trained_parameters(model: DreamLLMForCausalLM, run_dir: str | Path) ->
     weights = {}
     for shard in sorted(run_dir.glob("*.safetensors")):
         weights.update(load_file(shard))
-    frozen = {f"{prefix}.{name}" for prefix, module in model.frozen_modules().items() for name, _ in module.named_parameters()}
+    trained = trainable_names(model, patterns)
     copied = []
     with torch.no_grad():
         for name, parameter in model.named_parameters():
-            if name not in frozen and any(fnmatch(name, p) for p in patterns):
+            if name in trained:
                 if name not in weights:
                     raise KeyError(f"{run_dir} trained {name} but its export does not hold it")
                 parameter.copy_(weights[name])

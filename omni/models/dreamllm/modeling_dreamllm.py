@@ -112,10 +112,12 @@ class DreamLLMForCausalLM(DreamLLMPreTrainedModel):
         in_dream = depth > 0
         return placeholder & ~in_dream, placeholder & in_dream
 
-    def embed_inputs(self, input_ids: torch.Tensor, pixel_values: torch.Tensor | None = None) -> torch.Tensor:
-        """Token embeddings with image features and dream queries scattered into their slots."""
+    def embed_inputs(self, input_ids: torch.Tensor, pixel_values: torch.Tensor | None = None,
+                     masks: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """Token embeddings with image features and dream queries scattered into their slots (`masks`: the
+        `block_masks` of `input_ids`, when the caller already has them)."""
         embeds = self.llm.get_input_embeddings()(input_ids)
-        image_mask, dream_mask = self.block_masks(input_ids)
+        image_mask, dream_mask = masks if masks is not None else self.block_masks(input_ids)
         hidden = embeds.shape[-1]
         if image_mask.any():
             if pixel_values is None or self.vision_encoder is None:
@@ -145,7 +147,8 @@ class DreamLLMForCausalLM(DreamLLMPreTrainedModel):
     ) -> DreamLLMOutput:
         """`num_label_tokens` / `num_dream_images`: normalisers over a whole accumulated (and global) batch, so that
         losses summed over micro-batches equal the loss of the full batch; by default this micro-batch's own counts."""
-        embeds = self.embed_inputs(input_ids, pixel_values)
+        image_mask, dream_mask = self.block_masks(input_ids)
+        embeds = self.embed_inputs(input_ids, pixel_values, (image_mask, dream_mask))
         outputs = self.llm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=False)
         hidden_states = outputs.last_hidden_state
         logits = self.llm.get_output_embeddings()(hidden_states)
@@ -161,7 +164,6 @@ class DreamLLMForCausalLM(DreamLLMPreTrainedModel):
             ) / count
 
         vm_loss = zero
-        image_mask, dream_mask = self.block_masks(input_ids)
         head = self.diffusion_head
         used = {"encoder": bool(image_mask.any()), "queries": bool(dream_mask.any()), "head": False}
         if head is not None and self.config.loss_weight_vm != 0 and dream_mask.any() and dream_pixel_values is not None:
