@@ -201,3 +201,25 @@ def test_merge_copies_exactly_what_a_run_trained(tiny_model, toy_tokenizer, tmp_
     assert set(copied) == {"plugins.dream_queries.embeddings", "plugins.diffusion_head.condition_projector.weight"}
     assert torch.equal(tiny_model.plugins.dream_queries.embeddings, trained.plugins.dream_queries.embeddings)
     assert not torch.equal(tiny_model.plugins.vision_encoder.projector.weight, trained.plugins.vision_encoder.projector.weight)
+
+
+def test_mlp_projectors_round_trip(toy_tokenizer, tmp_path):
+    """Both projectors can be MLPs (the toy recipe's choice); the kinds travel with the saved config."""
+    from omni.models.dreamllm.presets import tiny_dreamllm_config
+
+    torch.manual_seed(0)
+    config = tiny_dreamllm_config(vocab_size=len(toy_tokenizer))
+    config.plugins["vision_encoder"]["projector"] = "mlp2x_gelu"
+    config.plugins["diffusion_head"].update(projector="mlp2x_gelu", projector_bias=True)
+    config.attach_tokenizer(toy_tokenizer)
+    model = DreamLLMForCausalLM.build(config)
+    assert isinstance(model.diffusion_head.condition_projector, torch.nn.Sequential)
+    model.save_pretrained(tmp_path)
+    again = AutoModel.from_pretrained(tmp_path)
+    assert isinstance(again.diffusion_head.condition_projector, torch.nn.Sequential)
+    batch = make_batch(model, toy_tokenizer)
+    torch.manual_seed(1)
+    a = model(**batch)
+    torch.manual_seed(1)
+    b = again(**batch)
+    assert torch.equal(a.logits, b.logits) and torch.equal(a.vm_loss, b.vm_loss)

@@ -26,11 +26,19 @@ from tqdm import tqdm
 from omni.constants import DREAM
 from omni.data.constants import DataManager
 from omni.data.datasets import TypedWebDataset
+from omni.data.toyworld.text import QUESTIONS
 from omni.eval.toy import attribute_scores, normalize_answer, parse_attributes, toy_fid
 from omni.zoo.toy.classifier import AttributeClassifier
 from omni.zoo.toy.data import ATTRIBUTES
 
 ATTRS = tuple(ATTRIBUTES)
+TASKS = ("captions", "vqa", "creation", "interleaved")
+
+
+def question_kind(question: str) -> str:
+    """The attribute a toy VQA question asks about, or "yesno" (the questions are the toy world's fixed set)."""
+    question = question.replace("<image>", "").strip()
+    return next((kind for kind, text in QUESTIONS.items() if text == question), "yesno")
 
 
 def load_test(data_root: str | Path, kind: str, num: int) -> list[dict[str, Any]]:
@@ -93,34 +101,49 @@ class ToyEvaluator:
             yield start, items[start:start + self.batch_size]
 
     # ---- DreamLLM -----------------------------------------------------------------------------------------------
-    def evaluate_dreamllm(self, model_dir: str | Path, merge_from: list[str] | None = None) -> dict[str, Any]:
+    def evaluate_dreamllm(self, model_dir: str | Path, merge_from: list[str] | None = None,
+                          tasks: tuple[str, ...] = TASKS) -> dict[str, Any]:
         from omni.models.dreamllm.generation import DreamLLMGenerator
         from projects.dreamllm.model_loading import build_model
 
         model, tokenizer = build_model(None, None, str(model_dir), merge_from)
         gen = DreamLLMGenerator(model.eval(), tokenizer)
         result: dict[str, Any] = {}
+        if "captions" in tasks:
+            result.update(self.captions_dreamllm(gen))
+        if "vqa" in tasks:
+            result.update(self.vqa_dreamllm(gen))
+        if "creation" in tasks:
+            images = []
+            for start, batch in self.batched(self.pairs, "creation"):
+                images += gen.create([p["text"] for p in batch], num_inference_steps=self.steps,
+                                     guidance_scale=self.guidance, seed=self.seed + start)
+            result.update(self.creation_metrics("creation", images))
+        if "interleaved" in tasks:
+            result.update(self.interleaved_dreamllm(gen))
+        return result
+
+    def captions_dreamllm(self, gen: Any) -> dict[str, Any]:
         captions = []
         for _, batch in self.batched(self.pairs, "captions"):
             captions += gen.continue_text([gen.builder.comprehension_prompt("Describe the image.", p["image"]) for p in batch], 24)
-        result.update(self.scored("caption", [parse_attributes(c) for c in captions], [scene_of(p["meta"]) for p in self.pairs]))
+        result = self.scored("caption", [parse_attributes(c) for c in captions], [scene_of(p["meta"]) for p in self.pairs])
         result["caption_examples"] = [[p["text"], c] for p, c in zip(self.pairs[:5], captions[:5])]
+        return result
 
+    def vqa_dreamllm(self, gen: Any) -> dict[str, Any]:
         vqa = load_test(self.data_root, "vqa", self.num)
         answers = []
         for _, batch in self.batched(vqa, "vqa"):
             questions = [s["conversations"][0]["value"].replace("<image>", "").strip() for s in batch]
             answers += gen.answer([s["images"][0] for s in batch], questions, 8)
         hits = [normalize_answer(a) == normalize_answer(s["conversations"][1]["value"]) for a, s in zip(answers, vqa)]
-        result["vqa_accuracy"] = float(np.mean(hits))
+        result = {"vqa_accuracy": float(np.mean(hits))}
+        kinds: dict[str, list[bool]] = {}
+        for hit, sample in zip(hits, vqa):
+            kinds.setdefault(question_kind(sample["conversations"][0]["value"]), []).append(hit)
+        result.update({f"vqa_{kind}": float(np.mean(h)) for kind, h in sorted(kinds.items())})
         result["vqa_examples"] = [[s["conversations"][0]["value"][8:], s["conversations"][1]["value"], a] for s, a in zip(vqa[:5], answers[:5])]
-
-        images = []
-        for start, batch in self.batched(self.pairs, "creation"):
-            images += gen.create([p["text"] for p in batch], num_inference_steps=self.steps, guidance_scale=self.guidance,
-                                 seed=self.seed + start)
-        result.update(self.creation_metrics("creation", images))
-        result.update(self.interleaved_dreamllm(gen))
         return result
 
     def interleaved_dreamllm(self, gen: Any) -> dict[str, float]:
@@ -206,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="DreamLLM tasks to run")
     parser.add_argument("--out", help="folder for eval.json and samples (default: the model folder, or zoo/toy/sd)")
     args = parser.parse_args(argv)
     if not args.baseline_sd and not args.model:
@@ -215,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(args.seed)
     evaluator = ToyEvaluator(args.zoo, args.data_root, args.num, args.num_stories, args.steps, args.guidance,
                              args.batch_size, args.seed, out)
-    result = evaluator.evaluate_sd() if args.baseline_sd else evaluator.evaluate_dreamllm(args.model, args.merge_from)
+    result = evaluator.evaluate_sd() if args.baseline_sd else evaluator.evaluate_dreamllm(args.model, args.merge_from, tuple(args.tasks))
     result.update(model=args.model or f"{args.zoo}/sd (baseline)", seconds=round(time.time() - started, 1),
                   settings={"num": args.num, "num_stories": args.num_stories, "steps": args.steps,
                             "guidance": args.guidance, "seed": args.seed})

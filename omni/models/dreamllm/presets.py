@@ -130,7 +130,8 @@ def dreamllm_7b_config(loss_weight_lm: float = 1.0, loss_weight_vm: float = 10.0
 # ---- the toy zoo (python -m omni.zoo build toy) ---------------------------------------------------------------------
 def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, loss_weight_lm: float = 1.0,
                             loss_weight_vm: float = 10.0, drop_prob: float = 0.1, model_max_length: int = 1024,
-                            projector: str = "linear") -> DreamLLMConfig:
+                            projector: str = "linear", condition_projector: str = "linear",
+                            condition_projector_bias: bool = False) -> DreamLLMConfig:
     """DreamLLM on the toy zoo: toy LLaMA, toy CLIP vision tower, toy SD UNet + VAE, all loaded from `zoo_dir`.
 
     Architectures are read from the zoo's folders when this is instantiated (not when a config file is loaded)."""
@@ -147,7 +148,7 @@ def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, los
             "dream_queries": dream_queries_plugin(num_queries),
             # the toy SD was trained on VAE posterior means (omni.zoo.toy.sd), so targets are encoded the same way
             "diffusion_head": {"type": "stable_diffusion_head", "model_name_or_path": f"{zoo_dir}/sd", "drop_prob": drop_prob,
-                               "latents": "mode"},
+                               "latents": "mode", "projector": condition_projector, "projector_bias": condition_projector_bias},
         },
         loss_weight_lm=loss_weight_lm, loss_weight_vm=loss_weight_vm, model_max_length=model_max_length,
     )

@@ -17,6 +17,7 @@ from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
 from PIL import Image
 from torch import nn
 
+from omni.models.connectors.projectors import build_projector
 from omni.models.plugins.base import Plugin, register_plugin
 from omni.models.zoo import resolve_model_path
 
@@ -48,6 +49,7 @@ class StableDiffusionHead(Plugin):
         scheduler_config: dict[str, Any] | None = None,
         resolution: int | None = None,
         projector_bias: bool = False,
+        projector: str = "linear",
         drop_prob: float = 0.0,
         noise_offset: float = 0.0,
         min_snr_gamma: float | None = None,
@@ -66,9 +68,11 @@ class StableDiffusionHead(Plugin):
         self.unet = UNet2DConditionModel.from_config(unet_config)
         self.vae = AutoencoderKL.from_config(vae_config)
         self.noise_scheduler = DDPMScheduler.from_config(scheduler_config)
-        self.condition_projector = nn.Linear(llm_hidden_size, self.unet.config.cross_attention_dim, bias=projector_bias)
+        # linear as in DreamLLM; an MLP lets a small LLM's states be reshaped into the text-encoder states the UNet knows
+        self.condition_projector = build_projector(projector, llm_hidden_size, self.unet.config.cross_attention_dim,
+                                                   bias=projector_bias)
         self.resolution = resolution or self.vae.config.sample_size
-        self.projector_bias, self.freeze = projector_bias, freeze
+        self.projector_bias, self.projector, self.freeze = projector_bias, projector, freeze
         self.drop_prob, self.noise_offset, self.min_snr_gamma = drop_prob, noise_offset, min_snr_gamma
         if latents not in ("sample", "mode"):
             raise ValueError(f"latents must be 'sample' or 'mode', got {latents!r}")
@@ -107,7 +111,7 @@ class StableDiffusionHead(Plugin):
     # ---- training ------------------------------------------------------------------------------------------------
     def condition(self, hidden_states: torch.Tensor) -> torch.Tensor:
         """Dream-query hidden states [N, Q, H] → UNet `encoder_hidden_states` [N, Q, cross_attention_dim]."""
-        return self.condition_projector(hidden_states.to(self.condition_projector.weight.dtype))
+        return self.condition_projector(hidden_states.to(next(self.condition_projector.parameters()).dtype))
 
     def forward(self, hidden_states: torch.Tensor, target_pixels: torch.Tensor) -> torch.Tensor:
         """Diffusion MSE of the frozen UNet conditioned on the projected dream-query states."""
@@ -197,6 +201,7 @@ class StableDiffusionHead(Plugin):
             "scheduler_config": _public(self.noise_scheduler.config),
             "resolution": self.resolution,
             "projector_bias": self.projector_bias,
+            "projector": self.projector,
             "drop_prob": self.drop_prob,
             "noise_offset": self.noise_offset,
             "min_snr_gamma": self.min_snr_gamma,

@@ -1,7 +1,10 @@
 """Toy LLaMA: a transformers `LlamaForCausalLM` pretrained on the toy world's text, with the toy BPE tokenizer.
 
 It plays Vicuna's part: DreamLLM starts from a language model that already knows the world's words and grammar
-(captions, drawing instructions, stories where shapes move and change), and learns to see and draw on top of it.
+(captions, drawing instructions, stories where shapes move and change) and, like an instruction-tuned chat model,
+can answer questions about what its context says. Stage I then only has to make an image read like that context: a
+frozen LLM that never learnt to copy from its context cannot be taught to read images by a projector alone (the
+first toy recipe's captions collapsed to one template for that reason; see docs/toyworld.md).
 """
 
 from __future__ import annotations
@@ -16,28 +19,60 @@ import torch
 import torch.nn.functional as F
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-from omni.data.toyworld.text import instruction, story
-from omni.data.toyworld.world import random_scene
+from omni.data.toyworld.text import SYSTEM_PROMPT, instruction, story, vqa
+from omni.data.toyworld.world import CAPTION_PROMPTS, random_scene
 from omni.models.dreamllm.presets import llama_config
 from omni.zoo.toy.common import fit, write_result
 
-SCALES = {"full": {"hidden": 256, "layers": 4, "heads": 4, "steps": 800, "batch": 32, "docs": 20000},
-          "tiny": {"hidden": 32, "layers": 1, "heads": 2, "steps": 10, "batch": 8, "docs": 200}}
+SCALES = {"full": {"hidden": 256, "layers": 4, "heads": 4, "steps": 3000, "batch": 32, "docs": 40000, "corpus": 2},
+          "tiny": {"hidden": 32, "layers": 1, "heads": 2, "steps": 10, "batch": 8, "docs": 200, "corpus": 2}}
 
 
-def toy_documents(n: int, seed: int) -> list[str]:
-    """Stories (half), captions and drawing instructions: the pretraining text of the toy LLM."""
+def reading_chat(caption: str, question: str, answer: str) -> str:
+    """A Vicuna-format turn answered from what the user's message says (the text twin of a VQA turn)."""
+    return f"{SYSTEM_PROMPT} USER: There is {caption}. {question} ASSISTANT: {answer}"
+
+
+# shares of the pretraining text; the reading kinds are what let a frozen LLM be taught to read images in stage I
+CORPUS_MIX = {"story": 0.25, "there_is": 0.1, "caption": 0.1, "instruction": 0.1, "describe": 0.2, "chat": 0.25}
+
+
+def toy_document(kind: str, rng: random.Random) -> str:
+    scene = random_scene(rng)
+    caption = scene.caption()
+    if kind == "story":
+        return " ".join(sentence for sentence, _ in story(rng, scene))
+    if kind == "there_is":
+        return f"There is {caption}."
+    if kind == "caption":
+        return caption
+    if kind == "instruction":
+        return instruction(scene, rng)
+    if kind == "describe":
+        return f"There is {caption}. {rng.choice(CAPTION_PROMPTS)} {caption}"
+    return reading_chat(caption, *vqa(scene, rng))
+
+
+def toy_documents(n: int, seed: int, mix: dict[str, float] | None = None) -> list[str]:
+    """The pretraining text of the toy LLM: stories, captions with and without "There is", drawing instructions,
+    and reading comprehension (a scene stated, then described again or asked about in a chat turn)."""
     rng = random.Random(f"llm-{seed}")
-    docs = []
+    kinds, weights = zip(*(mix or CORPUS_MIX).items())
+    return [toy_document(rng.choices(kinds, weights)[0], rng) for _ in range(n)]
+
+
+def reading_accuracy(model: LlamaForCausalLM, tokenizer: Any, n: int, seed: int) -> float:
+    """Greedy answers to chat questions about a scene stated in the prompt: can the LLM read its context?"""
+    rng, hits = random.Random(f"llm-reading-{seed}"), 0
     for _ in range(n):
-        kind = rng.random()
-        if kind < 0.5:
-            docs.append(" ".join(sentence for sentence, _ in story(rng)))
-        elif kind < 0.75:
-            docs.append(f"There is {random_scene(rng).caption()}.")
-        else:
-            docs.append(instruction(random_scene(rng), rng))
-    return docs
+        scene = random_scene(rng)
+        question, answer = vqa(scene, rng)
+        prompt = reading_chat(scene.caption(), question, "").rstrip()
+        ids = torch.tensor([[tokenizer.bos_token_id] + tokenizer(prompt, add_special_tokens=False).input_ids])
+        out = model.generate(ids, max_new_tokens=6, do_sample=False, eos_token_id=tokenizer.eos_token_id,
+                             pad_token_id=tokenizer.pad_token_id)
+        hits += tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True).strip() == answer
+    return hits / n
 
 
 def tokenize(tokenizer: Any, docs: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -77,7 +112,9 @@ def train_llm(tokenizer_dir: str | Path, out: str | Path, scale: str = "full", s
     model.eval()
     with torch.no_grad():
         test_loss = lm_loss(model, test_ids, test_mask).item()
+        reading = reading_accuracy(model, tokenizer, 200 if scale == "full" else 10, seed)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    return write_result(out, {"test_loss": test_loss, "test_perplexity": math.exp(test_loss)}, started, losses)
+    return write_result(out, {"test_loss": test_loss, "test_perplexity": math.exp(test_loss),
+                                     "reading_accuracy": reading}, started, losses)

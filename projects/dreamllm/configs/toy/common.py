@@ -14,8 +14,10 @@ _ZOO = "zoo/toy"
 _RUNS = "work_dirs/toy"
 
 model = dict(
+    # the vision projector is LLaVA-1.5's two-layer MLP: with the toy LLM frozen in stage I, a linear one could not
+    # make the image readable (docs/toyworld.md); DreamLLM's own linear condition projector is kept
     config=L(toy_zoo_dreamllm_config)(zoo_dir=_ZOO, num_queries=64, loss_weight_lm=1.0, loss_weight_vm=10.0,
-                                      drop_prob=0.1, model_max_length=1024),
+                                      drop_prob=0.1, model_max_length=1024, projector="mlp2x_gelu"),
     tokenizer_name_or_path=f"{_ZOO}/llama",
     init_from=None,
     merge_from=[],
