@@ -33,7 +33,7 @@ def test_zoo_components_reload_with_their_libraries(tiny_zoo):
 
     out, summary = tiny_zoo
     assert set(summary["components"]) == {"vae", "clip", "llama", "classifier", "sd"}
-    assert {"retrieval_top1", "psnr", "test_perplexity", "all", "t2i_all"} <= {k for r in summary["components"].values() for k in r}
+    assert {"retrieval_top1", "psnr", "test_perplexity", "reading_accuracy", "all", "t2i_all"} <= {k for r in summary["components"].values() for k in r}
     CLIPModel.from_pretrained(out / "clip")
     LlamaForCausalLM.from_pretrained(out / "llama")
     AutoTokenizer.from_pretrained(out / "llama")
@@ -89,6 +89,25 @@ def test_attribute_parsing_and_scores():
     truth = [{"color": "red", "shape": "circle", "size": "small", "position": "top"}] * 2
     predicted = [dict(truth[0]), {**truth[0], "shape": "square"}]
     assert attribute_scores(predicted, truth) == {"color": 1.0, "shape": 0.5, "size": 1.0, "position": 1.0, "all": 0.5}
+
+
+def test_vqa_question_kinds():
+    from omni.data.toyworld.text import QUESTIONS
+    from projects.dreamllm.eval_toy import question_kind
+
+    assert {question_kind(f"<image>\n{q}") for q in QUESTIONS.values()} == set(QUESTIONS)
+    assert question_kind("Is there a red circle?") == "yesno"
+
+
+def test_reading_corpus_states_the_answer_in_the_context():
+    """The toy LLM's chat documents answer from what the user's turn says (the skill stage I relies on)."""
+    from omni.zoo.toy.llm import toy_documents
+
+    chats = [d for d in toy_documents(400, seed=3) if d.startswith("A chat") and "What color" in d]
+    assert chats
+    for chat in chats:
+        answer = chat.rsplit("ASSISTANT: ", 1)[1]
+        assert f" {answer} " in chat.split("USER: ", 1)[1].split("?")[0]
 
 
 def test_toy_fid_is_zero_for_identical_sets_and_grows_with_difference(tiny_zoo):

@@ -15,7 +15,10 @@ from PIL import Image, ImageDraw
 
 ROWS = [
     ("Comprehension", None), ("caption accuracy (all 4 attributes)", "caption_all"),
-    ("caption accuracy, held-out combinations", "caption_all_heldout"), ("VQA accuracy", "vqa_accuracy"),
+    ("caption accuracy, held-out combinations", "caption_all_heldout"), ("caption: colour", "caption_color"),
+    ("caption: shape", "caption_shape"), ("caption: size", "caption_size"), ("caption: position", "caption_position"),
+    ("VQA accuracy", "vqa_accuracy"), ("VQA: colour questions", "vqa_color"), ("VQA: shape", "vqa_shape"),
+    ("VQA: size", "vqa_size"), ("VQA: position", "vqa_position"), ("VQA: yes/no", "vqa_yesno"),
     ("Creation", None), ("creation accuracy (all 4)", "creation_all"), ("creation: colour", "creation_color"),
     ("creation: shape", "creation_shape"), ("creation: size", "creation_size"), ("creation: position", "creation_position"),
     ("creation accuracy, held-out combinations", "creation_all_heldout"), ("toy FID (toy-CLIP features, lower is better)", "fid"),
@@ -23,7 +26,9 @@ ROWS = [
     ("story images: colour", "interleaved_color"), ("story images: position", "interleaved_position"),
     ("`<dream>` placed where the story has an image", "dream_placement"),
 ]
-CHANCE = {"caption_all": 1 / 432, "caption_all_heldout": 1 / 432, "creation_all": 1 / 432, "creation_all_heldout": 1 / 432,
+CHANCE = {"caption_color": 1 / 8, "caption_shape": 1 / 3, "caption_size": 1 / 2, "caption_position": 1 / 9,
+          "vqa_color": 1 / 8, "vqa_shape": 1 / 3, "vqa_size": 1 / 2, "vqa_position": 1 / 9, "vqa_yesno": 1 / 2,
+          "caption_all": 1 / 432, "caption_all_heldout": 1 / 432, "creation_all": 1 / 432, "creation_all_heldout": 1 / 432,
           "creation_color": 1 / 8, "creation_shape": 1 / 3, "creation_size": 1 / 2, "creation_position": 1 / 9,
           "interleaved_all": 1 / 432, "interleaved_color": 1 / 8, "interleaved_position": 1 / 9}
 
@@ -76,7 +81,8 @@ def write_report(zoo: Path, runs: Path, out: Path, stage1: str, final: str, seco
                   f"| toy CLIP | image→caption top-1 among 432 captions: {100 * c['clip']['retrieval_top1']:.1f}% "
                   f"(held-out combinations {100 * (c['clip'].get('retrieval_top1_heldout') or 0):.1f}%) | {c['clip']['seconds']:.0f} s |",
                   f"| toy VAE | reconstruction PSNR {c['vae']['psnr']:.1f} dB | {c['vae']['seconds']:.0f} s |",
-                  f"| toy LLaMA | held-out text perplexity {c['llama']['test_perplexity']:.2f} | {c['llama']['seconds']:.0f} s |",
+                  f"| toy LLaMA | held-out text perplexity {c['llama']['test_perplexity']:.2f}; answers chat questions about "
+                  f"its context {100 * c['llama'].get('reading_accuracy', 0):.0f}% | {c['llama']['seconds']:.0f} s |",
                   f"| attribute classifier | real held-out images, all 4 right: {100 * c['classifier']['all']:.1f}% | {c['classifier']['seconds']:.0f} s |",
                   f"| toy SD (UNet) | text→image, all 4 right: {100 * c['sd'].get('t2i_all', 0):.1f}% | {c['sd']['seconds']:.0f} s |",
                   "", f"Zoo wall-clock time: {zoo_summary['seconds']:.0f} s (two trainers at a time, one thread each)."]
