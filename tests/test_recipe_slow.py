@@ -33,17 +33,28 @@ def test_zoo_quality(results):
     assert zoo["vae"]["psnr"] > 24
     assert zoo["classifier"]["all"] > 0.7
     assert zoo["sd"]["t2i_color"] > 0.5  # chance: 1/8
+    assert zoo["llama"]["reading_accuracy"] > 0.5  # answers chat questions about what its context states
 
 
 def test_comprehension_far_above_chance(results):
-    final = results["final"]
-    assert final["caption_all"] > 0.2  # chance: 1/432
-    assert final["vqa_accuracy"] > 0.5  # chance: about 1/5 (yes/no questions are a quarter)
+    stage1, final = results["stage1"], results["final"]
+    assert stage1["caption_all"] > 0.1 and final["caption_all"] > 0.2  # chance: 1/432
+    assert final["caption_color"] > 0.8 and final["caption_size"] > 0.7 and final["caption_position"] > 0.4
+    assert final["caption_shape"] > 0.5  # chance: 1/3
+    assert final["vqa_accuracy"] > 0.4
+    assert final["vqa_shape"] > 0.4 and final["vqa_size"] > 0.75 and final["vqa_position"] > 0.4
 
 
 def test_creation_far_above_chance(results):
     for stage in ("stage1", "final"):
         scores = results[stage]
-        assert scores["creation_color"] > 0.4 and scores["creation_size"] > 0.65, stage  # chance: 1/8 and 1/2
+        assert scores["creation_color"] > 0.6 and scores["creation_shape"] > 0.6 and scores["creation_size"] > 0.8, stage
     assert results["final"]["interleaved_color"] > 0.3  # chance: 1/8
-    assert results["final"]["dream_placement"] > 0.5
+    assert results["final"]["dream_placement"] > 0.9
+
+
+@pytest.mark.xfail(strict=True, reason="the toy SD hardly conditions on position (docs/toyworld.md): created positions "
+                   "and VQA colour answers are still at chance; this turns green when they learn")
+def test_known_gaps_learn(results):
+    final = results["final"]
+    assert final["creation_position"] > 0.3 and final["vqa_color"] > 0.4  # chance: 1/9 and 1/8
