@@ -163,3 +163,12 @@ def test_lazylaunch_saves_config_and_profiles(tmp_path):
         LazyLaunch(main, LaunchArgs, argv=["--config_file", str(tmp_path / "cfg.py"), "training.lrr=0.5"])
     with pytest.raises(SystemExit, match="lr"):  # overrides are type-checked against the dataclass
         LazyLaunch(main, LaunchArgs, argv=["--config_file", str(tmp_path / "cfg.py"), "training.lr=fast"])
+
+
+def test_a_lazycall_accepts_its_targets_parameters():
+    """`b` is make_pair's parameter, left at its default by the config: settable without `+`; a typo still is not."""
+    config = OmegaConf.create({"pair": dict(LazyCall(make_pair)(a=1))}, flags={"allow_objects": True})
+    apply_overrides(config, ["pair.b=2"])
+    assert instantiate(config.pair) == (1, 2)
+    with pytest.raises(ConfigKeyError, match="unknown config key 'pair.c'"):
+        apply_overrides(config, ["pair.c=3"])

@@ -2,7 +2,8 @@
 
 Parsing is hydra's own (`OverridesParser`); applying them is ours, to a plain config tree, because the configs are
 lazy Python files rather than hydra config groups. Every key must already exist unless added with `+`, and a typo is
-answered with the closest valid key.
+answered with the closest valid key. A `LazyCall` node also accepts its target's own keyword parameters, so a
+default the config file left unset (`model.config.projector=mlp2x_gelu`) can be overridden without `+`.
 """
 
 from __future__ import annotations
@@ -60,6 +61,24 @@ def _select(config: DictConfig, path: str) -> Any:
 _MISSING = object()
 
 
+def _is_call_parameter(config: DictConfig, key: str) -> bool:
+    """Is `key` a keyword parameter of the callable its parent `LazyCall` node targets?"""
+    import inspect
+
+    from omni.config.lazy import TARGET_KEY, locate
+
+    parent_path, leaf = _split(key)
+    parent = _select(config, parent_path)
+    if not isinstance(parent, DictConfig) or TARGET_KEY not in parent:
+        return False
+    try:
+        target = locate(parent[TARGET_KEY]) if isinstance(parent[TARGET_KEY], str) else parent[TARGET_KEY]
+        parameter = inspect.signature(target).parameters.get(leaf)
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return False
+    return parameter is not None and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+
+
 def _exists(config: DictConfig, key: str) -> bool:
     parent_path, leaf = _split(key)
     parent = _select(config, parent_path)
@@ -86,6 +105,8 @@ def apply_overrides(config: DictConfig, overrides: Sequence[str]) -> DictConfig:
             value = override.input_line.split("=", 1)[1]
             raise ValueError(f"override '{override.input_line}' is a sweep; for a list write {key}=[{value}]")
         exists = _exists(config, key)
+        if override.type == OverrideType.CHANGE and not exists and _is_call_parameter(config, key):
+            exists = True  # a parameter the config file left at its default: set it
         if override.type == OverrideType.DEL:
             if not exists:
                 raise ConfigKeyError(unknown_key_message(key, all_keys(config)))
