@@ -39,6 +39,16 @@ def make_batch(model, tokenizer, image_count: int = 2):
     return DataCollator(tokenizer.pad_token_id)(samples)
 
 
+def assert_same_outputs(model, again, tokenizer):
+    """A reloaded model gives the same logits and (same-seeded) diffusion loss as the one that was saved."""
+    batch = make_batch(model, tokenizer)
+    torch.manual_seed(1)
+    a = model(**batch)
+    torch.manual_seed(1)
+    b = again(**batch)
+    assert torch.equal(a.logits, b.logits) and torch.equal(a.vm_loss, b.vm_loss)
+
+
 def test_forward_shapes_and_finite_losses(tiny_model, toy_tokenizer):
     batch = make_batch(tiny_model, toy_tokenizer)
     out = tiny_model(**batch)
@@ -95,12 +105,7 @@ def test_save_load_round_trip_is_exact(tiny_model, toy_tokenizer, tmp_path):
     ours, theirs = tiny_model.state_dict(), again.state_dict()
     assert ours.keys() == theirs.keys() and all(torch.equal(ours[k], theirs[k]) for k in ours)
     assert isinstance(AutoConfig.from_pretrained(tmp_path), DreamLLMConfig)
-    batch = make_batch(tiny_model, toy_tokenizer)
-    torch.manual_seed(1)
-    a = tiny_model(**batch)
-    torch.manual_seed(1)
-    b = again(**batch)
-    assert torch.equal(a.logits, b.logits) and torch.equal(a.vm_loss, b.vm_loss)
+    assert_same_outputs(tiny_model, again, toy_tokenizer)
 
 
 def test_pretrained_parts_load_through_the_model_zoo(tmp_path, toy_tokenizer):
@@ -217,9 +222,4 @@ def test_mlp_projectors_round_trip(toy_tokenizer, tmp_path):
     model.save_pretrained(tmp_path)
     again = AutoModel.from_pretrained(tmp_path)
     assert isinstance(again.diffusion_head.condition_projector, torch.nn.Sequential)
-    batch = make_batch(model, toy_tokenizer)
-    torch.manual_seed(1)
-    a = model(**batch)
-    torch.manual_seed(1)
-    b = again(**batch)
-    assert torch.equal(a.logits, b.logits) and torch.equal(a.vm_loss, b.vm_loss)
+    assert_same_outputs(model, again, toy_tokenizer)

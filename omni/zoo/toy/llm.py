@@ -116,5 +116,5 @@ def train_llm(tokenizer_dir: str | Path, out: str | Path, scale: str = "full", s
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    return write_result(out, {"test_loss": test_loss, "test_perplexity": math.exp(test_loss),
-                                     "reading_accuracy": reading}, started, losses)
+    metrics = {"test_loss": test_loss, "test_perplexity": math.exp(test_loss), "reading_accuracy": reading}
+    return write_result(out, metrics, started, losses)
