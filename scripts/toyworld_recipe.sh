@@ -33,9 +33,9 @@ total_start=$(date +%s)
 [ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
 timed "toy zoo" $PY -m omni.zoo build toy --out zoo/toy --data_root data
 timed "stage I comprehension" train stage1_comprehension 600
-timed "stage I creation" train stage1_creation 600
-timed "stage II I-GPT" train stage2_igpt 400
-timed "stage III SFT" train stage3_sft 300
+timed "stage I creation" train stage1_creation 1500
+timed "stage II I-GPT" train stage2_igpt 500
+timed "stage III SFT" train stage3_sft 500
 
 EVAL=(--zoo zoo/toy --data_root data --num 256 --num_stories 64)
 timed "eval: toy SD" $PY -m projects.dreamllm.eval_toy --baseline_sd "${EVAL[@]}"

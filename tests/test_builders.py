@@ -109,6 +109,16 @@ def test_mixture_is_deterministic_and_weighted(toy_data):
     assert 0.6 < share < 0.9
 
 
+def test_mixture_batches_by_source_keep_the_shares(toy_data):
+    mixture = DataManager.build(["toyworld_pairs", "toyworld_interleaved"], [3, 1], toy_data, seed=0, shuffle_buffer=1,
+                                group_size=4)
+    stream = iter(mixture)
+    kinds = [next(stream)["kind"] for _ in range(400)]
+    batches = [set(kinds[i:i + 4]) for i in range(0, len(kinds), 4)]
+    assert all(len(batch) == 1 for batch in batches)  # each batch from one dataset
+    assert 0.6 < kinds.count("pair") / len(kinds) < 0.9
+
+
 def test_pair_sample_images_follow_the_mode(builder, tiny_model):
     pair = {"kind": "pair", "image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k"}
     sample = DreamLLMTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess)(pair)

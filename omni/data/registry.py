@@ -31,8 +31,9 @@ class DataRegistry:
         return self._infos[name]
 
     def build(self, names: list[str], weights: list[float] | None = None, data_root: str | Path | None = None,
-              transform: Any = None, seed: int = 0, shuffle_buffer: int = 1000) -> Any:
-        """One stream per dataset (its reader chosen by its type), mixed by `weights` when there are several."""
+              transform: Any = None, seed: int = 0, shuffle_buffer: int = 1000, group_size: int = 1) -> Any:
+        """One stream per dataset (its reader chosen by its type), mixed by `weights` when there are several, in runs
+        of `group_size` consecutive samples from one dataset (the batch size: batches of one source)."""
         from omni.data.datasets import JsonConversationDataset, TypedWebDataset
         from omni.data.mixture import MixtureDataset
 
@@ -47,7 +48,7 @@ class DataRegistry:
                                                shuffle_buffer, info.name))
         if len(streams) == 1:
             return streams[0]
-        return MixtureDataset(streams, weights or [1.0] * len(streams), seed)
+        return MixtureDataset(streams, weights or [1.0] * len(streams), seed, group_size)
 
     def names(self) -> list[str]:
         return list(self._infos)

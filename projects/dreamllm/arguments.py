@@ -29,6 +29,8 @@ class DataArguments:
     shuffle_buffer: int = 1000
     # stage III: interleaved documents that carry an instruction become [user: instruction, assistant: document]
     documents_as_instructions: bool = False
+    # every batch from one dataset of the mixture (same shares): no short pair padded to a long document's length
+    batch_by_source: bool = False
 
 
 @dataclass

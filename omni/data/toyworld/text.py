@@ -36,12 +36,14 @@ def article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
-def vqa(scene: Scene, rng: random.Random) -> tuple[str, str]:
-    """One question about `scene` and its answer; a quarter are yes/no questions, half of them with answer no."""
-    if rng.random() < 0.25:
+def vqa(scene: Scene, rng: random.Random, kind: str | None = None) -> tuple[str, str]:
+    """One question about `scene` and its answer; a quarter are yes/no questions, half of them with answer no.
+
+    `kind` ("yes/no" or a key of QUESTIONS) asks that kind of question instead of drawing one."""
+    if kind == "yes/no" or (kind is None and rng.random() < 0.25):
         shown = scene if rng.random() < 0.5 else replace(scene, color=rng.choice([c for c in COLORS if c != scene.color]))
         return f"Is there {article(shown.color)} {shown.color} {shown.shape}?", "yes" if shown == scene else "no"
-    kind = rng.choice(list(QUESTIONS))
+    kind = kind or rng.choice(list(QUESTIONS))
     answer = where(scene.position) if kind == "position" else getattr(scene, kind)
     return QUESTIONS[kind], answer
 

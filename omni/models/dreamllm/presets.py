@@ -131,7 +131,8 @@ def dreamllm_7b_config(loss_weight_lm: float = 1.0, loss_weight_vm: float = 10.0
 def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, loss_weight_lm: float = 1.0,
                             loss_weight_vm: float = 10.0, drop_prob: float = 0.1, model_max_length: int = 1024,
                             projector: str = "linear", condition_projector: str = "linear",
-                            condition_projector_bias: bool = False) -> DreamLLMConfig:
+                            condition_projector_bias: bool = False, timestep_sampling: str = "uniform",
+                            timestep_logit_mean: float = 0.0, min_snr_gamma: float | None = None) -> DreamLLMConfig:
     """DreamLLM on the toy zoo: toy LLaMA, toy CLIP vision tower, toy SD UNet + VAE, all loaded from `zoo_dir`.
 
     Architectures are read from the zoo's folders when this is instantiated (not when a config file is loaded)."""
@@ -148,7 +149,9 @@ def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, los
             "dream_queries": dream_queries_plugin(num_queries),
             # the toy SD was trained on VAE posterior means (omni.zoo.toy.sd), so targets are encoded the same way
             "diffusion_head": {"type": "stable_diffusion_head", "model_name_or_path": f"{zoo_dir}/sd", "drop_prob": drop_prob,
-                               "latents": "mode", "projector": condition_projector, "projector_bias": condition_projector_bias},
+                               "latents": "mode", "projector": condition_projector, "projector_bias": condition_projector_bias,
+                               "timestep_sampling": timestep_sampling, "timestep_logit_mean": timestep_logit_mean,
+                               "min_snr_gamma": min_snr_gamma},
         },
         loss_weight_lm=loss_weight_lm, loss_weight_vm=loss_weight_vm, model_max_length=model_max_length,
     )

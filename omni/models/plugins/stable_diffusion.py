@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+from diffusers.training_utils import compute_density_for_timestep_sampling
 from PIL import Image
 from torch import nn
 
@@ -53,6 +54,9 @@ class StableDiffusionHead(Plugin):
         drop_prob: float = 0.0,
         noise_offset: float = 0.0,
         min_snr_gamma: float | None = None,
+        timestep_sampling: str = "uniform",
+        timestep_logit_mean: float = 0.0,
+        timestep_logit_std: float = 1.0,
         latents: str = "sample",
         freeze: bool = True,
     ):
@@ -74,6 +78,13 @@ class StableDiffusionHead(Plugin):
         self.resolution = resolution or self.vae.config.sample_size
         self.projector_bias, self.projector, self.freeze = projector_bias, projector, freeze
         self.drop_prob, self.noise_offset, self.min_snr_gamma = drop_prob, noise_offset, min_snr_gamma
+        if timestep_sampling not in ("uniform", "logit_normal"):
+            raise ValueError(f"timestep_sampling must be 'uniform' or 'logit_normal', got {timestep_sampling!r}")
+        # Where the condition matters is a matter of noise level: a shape's place is decided only at high noise (at low
+        # noise the noisy latent already shows it), so a head whose conditions must learn position can sample noisy
+        # timesteps more often (SD3's logit-normal density, mean > 0 leans toward noise); uniform is DreamLLM's.
+        self.timestep_sampling, self.timestep_logit_mean, self.timestep_logit_std = (
+            timestep_sampling, timestep_logit_mean, timestep_logit_std)
         if latents not in ("sample", "mode"):
             raise ValueError(f"latents must be 'sample' or 'mode', got {latents!r}")
         # Encode targets the way the frozen UNet was trained: SD samples the VAE posterior; a UNet trained on the
@@ -124,7 +135,7 @@ class StableDiffusionHead(Plugin):
         if self.noise_offset:
             noise = noise + self.noise_offset * torch.randn(latents.shape[0], latents.shape[1], 1, 1, dtype=latents.dtype)
         steps = self.noise_scheduler.config.num_train_timesteps
-        timesteps = torch.randint(0, steps, (latents.shape[0],), device=latents.device)
+        timesteps = self._sample_timesteps(latents.shape[0], steps, latents.device)
         noisy = self.noise_scheduler.add_noise(latents, noise, timesteps)
         prediction_type = self.noise_scheduler.config.prediction_type
         if prediction_type == "epsilon":
@@ -140,6 +151,13 @@ class StableDiffusionHead(Plugin):
             return F.mse_loss(prediction.float(), target.float())
         per_sample = F.mse_loss(prediction.float(), target.float(), reduction="none").mean(dim=(1, 2, 3))
         return (per_sample * self._min_snr_weights(timesteps, prediction_type)).mean()
+
+    def _sample_timesteps(self, batch: int, steps: int, device: torch.device) -> torch.Tensor:
+        if self.timestep_sampling == "uniform":
+            return torch.randint(0, steps, (batch,), device=device)
+        u = compute_density_for_timestep_sampling("logit_normal", batch, logit_mean=self.timestep_logit_mean,
+                                                  logit_std=self.timestep_logit_std, device=device)
+        return (u * steps).long().clamp(max=steps - 1)
 
     def _min_snr_weights(self, timesteps: torch.Tensor, prediction_type: str) -> torch.Tensor:
         alphas = self.noise_scheduler.alphas_cumprod.to(timesteps.device)[timesteps]
@@ -205,6 +223,9 @@ class StableDiffusionHead(Plugin):
             "drop_prob": self.drop_prob,
             "noise_offset": self.noise_offset,
             "min_snr_gamma": self.min_snr_gamma,
+            "timestep_sampling": self.timestep_sampling,
+            "timestep_logit_mean": self.timestep_logit_mean,
+            "timestep_logit_std": self.timestep_logit_std,
             "latents": self.latents,
             "freeze": self.freeze,
         }

@@ -9,6 +9,7 @@ model.update(init_from=f"{_RUNS}/stage1_comprehension", merge_from=[f"{_RUNS}/st
              loss_weight_lm=1.0, loss_weight_vm=10.0)
 # pairs weigh twice the stories: half of them are creation samples, and the first stage where the LLM trains is where
 # the dream queries' states learn to carry colour (the frozen toy LLM of stage I cannot; docs/toyworld.md)
-data.update(datasets=["toyworld_interleaved", "toyworld_pairs"], weights=[1.0, 2.0], mode="mixed")
-training.update(output_dir=f"{_RUNS}/stage2_igpt", run_name="toy_stage2_igpt", max_steps=400, learning_rate=3e-4,
+data.update(datasets=["toyworld_interleaved", "toyworld_pairs"], weights=[1.0, 2.0], mode="mixed",
+            batch_by_source=True)
+training.update(output_dir=f"{_RUNS}/stage2_igpt", run_name="toy_stage2_igpt", max_steps=500, learning_rate=3e-4,
                 trainable=stages["stage2_igpt"])
