@@ -73,12 +73,15 @@ def test_dreamllm_loads_the_zoo_and_evaluates(tiny_zoo, toy_data, tmp_path):
     tokenizer.save_pretrained(tmp_path / "model")
     for extra in (["--model", str(tmp_path / "model")], ["--baseline_sd", "--out", str(tmp_path / "sd")]):
         result = subprocess.run([sys.executable, "-m", "projects.dreamllm.eval_toy", *extra, "--zoo", str(out), "--data_root",
-                                 str(toy_data), "--num", "8", "--num_stories", "3", "--steps", "2", "--batch_size", "4"],
+                                 str(toy_data), "--num", "8", "--num_stories", "3", "--num_documents", "2", "--steps", "2",
+                                 "--batch_size", "4"],
                                 cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, result.stderr[-3000:]
     scores = json.loads((tmp_path / "model" / "eval" / "eval.json").read_text())
-    assert {"caption_all", "vqa_accuracy", "creation_all", "fid", "interleaved_all", "dream_placement"} <= set(scores)
+    assert {"caption_all", "vqa_accuracy", "creation_all", "fid", "interleaved_all", "dream_placement",
+            "documents_with_images", "documents_images_readable"} <= set(scores)
     assert (tmp_path / "model" / "eval" / "samples" / "creation_00.png").exists()
+    assert (tmp_path / "model" / "eval" / "documents.html").read_text().count("<article>") == 2
     assert "interleaved_all" in json.loads((tmp_path / "sd" / "eval" / "eval.json").read_text())
 
 
@@ -89,6 +92,23 @@ def test_attribute_parsing_and_scores():
     truth = [{"color": "red", "shape": "circle", "size": "small", "position": "top"}] * 2
     predicted = [dict(truth[0]), {**truth[0], "shape": "square"}]
     assert attribute_scores(predicted, truth) == {"color": 1.0, "shape": 0.5, "size": 1.0, "position": 1.0, "all": 0.5}
+
+
+def test_read_story_follows_every_generated_story():
+    """The reader that judges free-form documents is the exact inverse of the world's story grammar."""
+    import random
+
+    from omni.data.toyworld.text import read_story, story
+
+    rng = random.Random(0)
+    for _ in range(300):
+        text = ""
+        for k, (sentence, scene) in enumerate(story(rng)):
+            text += (" " if k else "") + sentence
+            assert read_story(text) == scene
+    assert read_story("There is a small red circle in the center. The square moves to the top.") is None  # other shape
+    assert read_story("There is a small red circle in the center. It is nice.") is None
+    assert read_story("") is None
 
 
 def test_vqa_question_kinds():
@@ -138,8 +158,10 @@ def test_report_table_and_grid(tmp_path):
         scores = {"creation_all": value, "fid": 10 * value, "caption_examples": [["a small red circle at the top", "a small red circle at the top"]]}
         (folder / "eval.json").write_text(json.dumps(scores))
         Image.new("RGB", (64, 64), "red").save(folder / "samples" / "creation_00.png")
+    (runs / "s3" / "eval" / "documents.html").write_text("<html></html>")
     report = write_report(zoo, runs, tmp_path / "report.md", "s1", "s3", {"total": 100})
     text = report.read_text()
+    assert "(runs/s3/eval/documents.html)" in text
     assert "| creation accuracy (all 4) | 0.2% | 30.0% | 40.0% | 50.0% |" in text and "| total | 100 |" in text
     grid = Image.open(tmp_path / "creation_grid.png")
     assert grid.size[0] == 260 + 3 * 96 and grid.getpixel((260 + 10, 24 + 10)) == (255, 0, 0)

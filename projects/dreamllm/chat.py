@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="chat_images")
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument("--guidance_rescale", type=float, default=0.0)
     parser.add_argument("--max_new_tokens", type=int, default=64)
     parser.add_argument("--max_images", type=int, default=2)
     args = parser.parse_args(argv)
@@ -96,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
 
     model, tokenizer = build_model(None, None, args.model)
     session = ChatSession(DreamLLMGenerator(model, tokenizer), args.out, num_inference_steps=args.steps,
-                          guidance_scale=args.guidance, max_new_tokens=args.max_new_tokens, max_images=args.max_images)
+                          guidance_scale=args.guidance, guidance_rescale=args.guidance_rescale,
+                          max_new_tokens=args.max_new_tokens, max_images=args.max_images)
     print("DreamLLM chat. /image PATH attaches an image, /reset starts over, /quit leaves.")
 
     def prompts():

@@ -6,8 +6,11 @@
 Metrics: caption accuracy (all four attributes read back from the generated caption), VQA accuracy (exact answer),
 creation accuracy (the toy classifier on images created from held-out captions: per attribute and all four), toy FID
 (toy-CLIP features of created vs held-out real images), interleaved-document accuracy (each image created inside a
-held-out story, with the story so far as context, against the scene of its sentence) and `<dream>` placement (the
-model predicts `<dream>` where the story has an image). Accuracies are also given on held-out attribute combinations.
+held-out story, with the story so far as context, against the scene of its sentence), `<dream>` placement (the
+model predicts `<dream>` where the story has an image) and free-form documents (a stage III model asked for a story with
+pictures writes it and decides where images go; each created image is judged against the scene its story describes
+up to that image, and the documents are written to eval/documents.html). Accuracies are also given on held-out
+attribute combinations.
 """
 
 from __future__ import annotations
@@ -26,13 +29,13 @@ from tqdm import tqdm
 from omni.constants import DREAM
 from omni.data.constants import DataManager
 from omni.data.datasets import TypedWebDataset
-from omni.data.toyworld.text import QUESTIONS
+from omni.data.toyworld.text import QUESTIONS, read_story
 from omni.eval.toy import attribute_scores, normalize_answer, parse_attributes, toy_fid
 from omni.zoo.toy.classifier import AttributeClassifier
 from omni.zoo.toy.data import ATTRIBUTES
 
 ATTRS = tuple(ATTRIBUTES)
-TASKS = ("captions", "vqa", "creation", "interleaved")
+TASKS = ("captions", "vqa", "creation", "interleaved", "documents")
 
 
 def question_kind(question: str) -> str:
@@ -62,8 +65,10 @@ def scene_of(meta: dict[str, Any]) -> dict[str, Any]:
 
 class ToyEvaluator:
     def __init__(self, zoo_dir: str | Path, data_root: str | Path, num: int = 256, num_stories: int = 64,
-                 steps: int = 25, guidance: float = 3.0, batch_size: int = 32, seed: int = 0, out: str | Path | None = None):
+                 steps: int = 25, guidance: float = 3.0, batch_size: int = 32, seed: int = 0, out: str | Path | None = None,
+                 num_documents: int = 16):
         self.zoo, self.data_root, self.num, self.num_stories = Path(zoo_dir), data_root, num, num_stories
+        self.num_documents = num_documents
         self.steps, self.guidance, self.batch_size, self.seed = steps, guidance, batch_size, seed
         self.out = Path(out) if out else None
         self.classifier = AttributeClassifier.from_pretrained(self.zoo / "classifier")
@@ -121,6 +126,8 @@ class ToyEvaluator:
             result.update(self.creation_metrics("creation", images))
         if "interleaved" in tasks:
             result.update(self.interleaved_dreamllm(gen))
+        if "documents" in tasks:
+            result.update(self.documents_dreamllm(gen))
         return result
 
     def captions_dreamllm(self, gen: Any) -> dict[str, Any]:
@@ -184,6 +191,44 @@ class ToyEvaluator:
             self.save_story(stories[0], created[0], "dreamllm")
         return result
 
+    def documents_dreamllm(self, gen: Any, max_new_tokens: int = 96) -> dict[str, Any]:
+        """Free-form interleaved generation from held-out story requests ("Tell a short story about ..., with
+        pictures."): the model writes, emits `<dream>` where it wants an image, sees what it drew, and goes on."""
+        from omni.models.dreamllm.document import documents_page
+
+        stories = load_test(self.data_root, "interleaved", self.num_documents)
+        documents, predicted, truth, unread = [], [], [], 0
+        for i, story in enumerate(tqdm(stories, desc="documents", leave=False)):
+            document = gen.generate_document(gen.builder.chat_prompt(story["meta"]["instruction"]), max_new_tokens=max_new_tokens,
+                                             max_images=4, num_inference_steps=self.steps, guidance_scale=self.guidance,
+                                             seed=self.seed + i, prompt=story["meta"]["instruction"])
+            documents.append(document)
+            text = ""
+            for part in document.parts:
+                if isinstance(part, str):
+                    text += " " + part
+                    continue
+                scene = read_story(text)
+                if scene is None:
+                    unread += 1
+                    continue
+                predicted += self.judge([part])
+                truth.append(scene.to_dict())
+        images = sum(len(d.images) for d in documents)
+        result: dict[str, Any] = {
+            "documents_with_images": float(np.mean([bool(d.images) for d in documents])),
+            "documents_images_per_document": images / max(1, len(documents)),
+            # the text before each image follows the world's grammar, so the image has a scene to agree with
+            "documents_images_readable": (images - unread) / max(1, images),
+        }
+        if truth:
+            result.update({f"documents_{k}": v for k, v in attribute_scores(predicted, truth).items()})
+        result["documents_examples"] = [d.text for d in documents[:3]]
+        if self.out:
+            self.out.mkdir(parents=True, exist_ok=True)
+            (self.out / "documents.html").write_text(documents_page(documents, "DreamLLM: free-form interleaved documents"))
+        return result
+
     def save_story(self, story: dict[str, Any], images: list[Image.Image], name: str) -> None:
         folder = self.out / "samples"
         folder.mkdir(parents=True, exist_ok=True)
@@ -225,6 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data_root", default="data")
     parser.add_argument("--num", type=int, default=256, help="held-out pairs / VQA questions")
     parser.add_argument("--num_stories", type=int, default=64)
+    parser.add_argument("--num_documents", type=int, default=16, help="free-form documents to generate")
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--batch_size", type=int, default=32)
@@ -238,10 +284,10 @@ def main(argv: list[str] | None = None) -> None:
     started = time.time()
     torch.manual_seed(args.seed)
     evaluator = ToyEvaluator(args.zoo, args.data_root, args.num, args.num_stories, args.steps, args.guidance,
-                             args.batch_size, args.seed, out)
+                             args.batch_size, args.seed, out, args.num_documents)
     result = evaluator.evaluate_sd() if args.baseline_sd else evaluator.evaluate_dreamllm(args.model, args.merge_from, tuple(args.tasks))
     result.update(model=args.model or f"{args.zoo}/sd (baseline)", seconds=round(time.time() - started, 1),
-                  settings={"num": args.num, "num_stories": args.num_stories, "steps": args.steps,
+                  settings={"num": args.num, "num_stories": args.num_stories, "num_documents": args.num_documents, "steps": args.steps,
                             "guidance": args.guidance, "seed": args.seed})
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(result, indent=1))

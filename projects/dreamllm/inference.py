@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", default="dream.png")
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument("--guidance_rescale", type=float, default=0.0, help="0 to 1; 0.7 is the paper's suggestion")
     parser.add_argument("--scheduler", default="ddim")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> None:
         document = generator.generate_document(prefix, max_new_tokens=max(args.max_new_tokens, 64), max_images=args.max_images,
                                                do_sample=args.sample, negative_prompt=args.negative_prompt,
                                                num_inference_steps=args.steps, guidance_scale=args.guidance,
-                                               scheduler=args.scheduler, seed=args.seed, prompt=args.document)
+                                               scheduler=args.scheduler, seed=args.seed, prompt=args.document,
+                                               guidance_rescale=args.guidance_rescale)
         page = document.save(args.output if args.output != "dream.png" else "document")
         print(document.text)
         print(f"{len(document.images)} image(s); document written to {page}")
@@ -59,7 +61,8 @@ def main(argv: list[str] | None = None) -> None:
         else:
             print(generator.describe(image, args.prompt, args.max_new_tokens))
     if args.generate is not None:
-        image = generator.create([args.generate], args.negative_prompt, args.steps, args.guidance, args.scheduler, args.seed)[0]
+        image = generator.create([args.generate], args.negative_prompt, args.steps, args.guidance, args.scheduler, args.seed,
+                                 args.guidance_rescale)[0]
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         image.save(args.output)
         print(f"image written to {args.output}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,18 @@ ROWS = [
     ("Interleaved documents", None), ("story images right (all 4)", "interleaved_all"),
     ("story images: colour", "interleaved_color"), ("story images: position", "interleaved_position"),
     ("`<dream>` placed where the story has an image", "dream_placement"),
+    ("Free-form documents (asked for a story with pictures)", None),
+    ("documents with at least one image", "documents_with_images"),
+    ("text before each image follows the world's grammar", "documents_images_readable"),
+    ("created images agree with their story (all 4)", "documents_all"),
+    ("created images: colour", "documents_color"), ("created images: position", "documents_position"),
 ]
 CHANCE = {"caption_color": 1 / 8, "caption_shape": 1 / 3, "caption_size": 1 / 2, "caption_position": 1 / 9,
           "vqa_color": 1 / 8, "vqa_shape": 1 / 3, "vqa_size": 1 / 2, "vqa_position": 1 / 9, "vqa_yesno": 1 / 2,
           "caption_all": 1 / 432, "caption_all_heldout": 1 / 432, "creation_all": 1 / 432, "creation_all_heldout": 1 / 432,
           "creation_color": 1 / 8, "creation_shape": 1 / 3, "creation_size": 1 / 2, "creation_position": 1 / 9,
-          "interleaved_all": 1 / 432, "interleaved_color": 1 / 8, "interleaved_position": 1 / 9}
+          "interleaved_all": 1 / 432, "interleaved_color": 1 / 8, "interleaved_position": 1 / 9,
+          "documents_all": 1 / 432, "documents_color": 1 / 8, "documents_position": 1 / 9}
 
 
 def _load(path: Path) -> dict[str, Any] | None:
@@ -94,6 +101,13 @@ def write_report(zoo: Path, runs: Path, out: Path, stage1: str, final: str, seco
         prompts.append(pair[0])
     picture = grid({name: folder / "samples" for name, folder in columns.items()}, prompts or [""] * 6, out.with_name("creation_grid.png"))
     lines += ["", "## Created images", "", f"![prompts and created images]({picture.name})", ""]
+    pages = [(name, folder / "documents.html") for name, folder in columns.items() if (folder / "documents.html").exists()]
+    if pages:
+        lines += ["Free-form interleaved documents: " + ", ".join(
+            f"[{name}]({os.path.relpath(page, out.parent)})" for name, page in pages), ""]
+    for name, r in results.items():
+        if r and r.get("documents_examples"):
+            lines += [f"Documents by {name} (text only; images on the page above):", ""] + [f"- {t}" for t in r["documents_examples"]] + [""]
     for name, r in results.items():
         if r and r.get("caption_examples"):
             lines += [f"Captions by {name} (truth → generated):", ""] + [f"- {t} → {g}" for t, g in r["caption_examples"]] + [""]

@@ -7,6 +7,7 @@ produce, which is the corpus its tokenizer and its toy LLM are trained on.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 
 from omni.data.toyworld.world import (
@@ -72,6 +73,34 @@ def story(rng: random.Random, start: Scene | None = None, events: int | None = N
         sentence, scene = _event(scene, rng)
         steps.append((sentence, scene))
     return steps
+
+
+_COLOR, _SHAPE, _SIZE = "|".join(COLORS), "|".join(SHAPES), "|".join(SIZES)
+_PLACE = "|".join(sorted(POSITIONS, key=len, reverse=True))
+_OPENING = re.compile(rf"There is an? ({_SIZE}) ({_COLOR}) ({_SHAPE}) (?:at the ({_PLACE})|in the (center))\.")
+_EVENTS = (
+    (re.compile(rf"The ({_SHAPE}) moves to the ({_PLACE})\."), "position"),
+    (re.compile(rf"Then the ({_SHAPE}) turns ({_COLOR})\."), "color"),
+    (re.compile(rf"Now the ({_SHAPE}) is ({_SIZE})\."), "size"),
+)
+
+
+def read_story(text: str) -> Scene | None:
+    """The scene a story in the world's grammar describes at its end: the inverse of `story`, used to judge the images
+    of freely generated documents. None when the text does not follow the grammar (or names another shape)."""
+    sentences = [s.strip() + "." for s in text.strip().split(".") if s.strip()]
+    if not sentences or not (opening := _OPENING.fullmatch(sentences[0])):
+        return None
+    size, color, shape, position, center = opening.groups()
+    scene = Scene(color, shape, size, position or center)
+    for sentence in sentences[1:]:
+        for pattern, attribute in _EVENTS:
+            if (match := pattern.fullmatch(sentence)) and match.group(1) == scene.shape:
+                scene = replace(scene, **{attribute: match.group(2)})
+                break
+        else:
+            return None
+    return scene
 
 
 def all_texts() -> list[str]:

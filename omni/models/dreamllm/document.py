@@ -49,7 +49,7 @@ class Document:
             lines.append("")
         return "\n".join(lines)
 
-    def to_html(self, title: str = "DreamLLM document") -> str:
+    def html_body(self) -> str:
         body = [f"<p class='prompt'>{html.escape(self.prompt)}</p>"] if self.prompt else []
         for part in self.parts:
             if isinstance(part, Image.Image):
@@ -60,9 +60,10 @@ class Document:
                             "style='image-rendering: pixelated'>")
             else:
                 body.append(f"<p>{html.escape(part.strip())}</p>")
-        style = "body{font-family:sans-serif;max-width:40em;margin:2em auto}.prompt{color:#666;font-style:italic}"
-        return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-                f"<style>{style}</style></head><body>{''.join(body)}</body></html>")
+        return "".join(body)
+
+    def to_html(self, title: str = "DreamLLM document") -> str:
+        return _page(title, self.html_body())
 
     def to_json(self, name: str = "document") -> dict:
         return {"prompt": self.prompt, "parts": [{"image": file} if file else {"text": part}
@@ -79,3 +80,18 @@ class Document:
         (folder / f"{name}.html").write_text(self.to_html())
         (folder / f"{name}.json").write_text(json.dumps(self.to_json(name), indent=1))
         return folder / f"{name}.html"
+
+
+_STYLE = ("body{font-family:sans-serif;max-width:40em;margin:2em auto}.prompt{color:#666;font-style:italic}"
+          "article{border-bottom:1px solid #ddd;padding-bottom:1em}")
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+
+
+def documents_page(documents: list[Document], title: str = "DreamLLM documents") -> str:
+    """Several documents on one self-contained page (images embedded), one article each."""
+    articles = "".join(f"<article>{d.html_body()}</article>" for d in documents)
+    return _page(title, f"<h1>{html.escape(title)}</h1>{articles}")

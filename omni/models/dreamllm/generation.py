@@ -89,18 +89,21 @@ class DreamLLMGenerator:
         return self._null_conditions[negative_prompt]
 
     def create_from_sequences(self, seqs: list[Sequence], negative_prompt: str = "", num_inference_steps: int = 25,
-                              guidance_scale: float = 3.0, scheduler: str = "ddim", seed: int | None = 0) -> list[Image.Image]:
+                              guidance_scale: float = 3.0, scheduler: str = "ddim", seed: int | None = 0,
+                              guidance_rescale: float = 0.0) -> list[Image.Image]:
         """Images for sequences that end in a dream block (any context before it: text, images, earlier dreams)."""
         condition = self.sequence_conditions(seqs)
         null = self.null_condition(negative_prompt).expand(len(seqs), -1, -1) if guidance_scale > 1 else None
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        return self.model.diffusion_head.sample(condition, null, num_inference_steps, guidance_scale, scheduler, generator)
+        return self.model.diffusion_head.sample(condition, null, num_inference_steps, guidance_scale, scheduler, generator,
+                                                guidance_rescale)
 
     def create(self, prompts: list[str], negative_prompt: str = "", num_inference_steps: int = 25,
-               guidance_scale: float = 3.0, scheduler: str = "ddim", seed: int | None = 0) -> list[Image.Image]:
+               guidance_scale: float = 3.0, scheduler: str = "ddim", seed: int | None = 0,
+               guidance_rescale: float = 0.0) -> list[Image.Image]:
         """Text-to-image: each prompt followed by a dream block."""
         return self.create_from_sequences([self.builder.creation_prompt(p) for p in prompts], negative_prompt,
-                                          num_inference_steps, guidance_scale, scheduler, seed)
+                                          num_inference_steps, guidance_scale, scheduler, seed, guidance_rescale)
 
     # ---- interleaved documents ----------------------------------------------------------------------------------
     @torch.no_grad()
@@ -113,7 +116,8 @@ class DreamLLMGenerator:
     def generate_document(self, prefix: Sequence, max_new_tokens: int = 128, max_images: int = 4,
                           do_sample: bool = False, temperature: float = 1.0, negative_prompt: str = "",
                           num_inference_steps: int = 25, guidance_scale: float = 3.0, scheduler: str = "ddim",
-                          seed: int | None = 0, logits_processor: Any = None, prompt: str = "") -> Document:
+                          seed: int | None = 0, logits_processor: Any = None, prompt: str = "",
+                          guidance_rescale: float = 0.0) -> Document:
         """Free-form interleaved generation: decode text with the KV cache; on `<dream>`, run the dream queries, create
         the image from their states, feed it back as an image block, and go on decoding from the same cache.
 
@@ -154,7 +158,7 @@ class DreamLLMGenerator:
             states = self._extend(block, cache)[2:-1]
             condition = self.model.diffusion_head.condition(states[None])
             image = self.model.diffusion_head.sample(condition, null, num_inference_steps, guidance_scale, scheduler,
-                                                     generator)[0]
+                                                     generator, guidance_rescale)[0]
             document.parts.append(image)
             images += 1
             image_block = self.builder.image_block()

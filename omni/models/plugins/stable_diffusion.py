@@ -135,7 +135,7 @@ class StableDiffusionHead(Plugin):
         if self.noise_offset:
             noise = noise + self.noise_offset * torch.randn(latents.shape[0], latents.shape[1], 1, 1, dtype=latents.dtype)
         steps = self.noise_scheduler.config.num_train_timesteps
-        timesteps = self._sample_timesteps(latents.shape[0], steps, latents.device)
+        timesteps = self.sample_timesteps(latents.shape[0], steps, latents.device)
         noisy = self.noise_scheduler.add_noise(latents, noise, timesteps)
         prediction_type = self.noise_scheduler.config.prediction_type
         if prediction_type == "epsilon":
@@ -152,7 +152,8 @@ class StableDiffusionHead(Plugin):
         per_sample = F.mse_loss(prediction.float(), target.float(), reduction="none").mean(dim=(1, 2, 3))
         return (per_sample * self._min_snr_weights(timesteps, prediction_type)).mean()
 
-    def _sample_timesteps(self, batch: int, steps: int, device: torch.device) -> torch.Tensor:
+    def sample_timesteps(self, batch: int, steps: int, device: torch.device | str = "cpu") -> torch.Tensor:
+        """Training timesteps: uniform (DreamLLM, SD) or logit-normal (SD3; a positive mean leans toward noise)."""
         if self.timestep_sampling == "uniform":
             return torch.randint(0, steps, (batch,), device=device)
         u = compute_density_for_timestep_sampling("logit_normal", batch, logit_mean=self.timestep_logit_mean,
@@ -195,14 +196,19 @@ class StableDiffusionHead(Plugin):
         guidance_scale: float = 3.0,
         scheduler: str = "ddim",
         generator: torch.Generator | None = None,
+        guidance_rescale: float = 0.0,
     ) -> list[Image.Image]:
-        """Images from projected conditions [N, Q, D]; `null_condition` is the unconditional branch of guidance."""
+        """Images from projected conditions [N, Q, D]; `null_condition` is the unconditional branch of guidance.
+
+        `guidance_rescale` (Lin et al. 2023, "Common Diffusion Noise Schedules and Sample Steps are Flawed") pulls
+        the guided prediction's spread back toward the conditional one's, against over-exposure at high scales."""
         pipe = self.pipeline(scheduler)
         dtype = next(self.unet.parameters()).dtype
         return pipe(
             prompt_embeds=condition.to(dtype),
             negative_prompt_embeds=None if null_condition is None else null_condition.to(dtype),
             guidance_scale=guidance_scale if null_condition is not None else 1.0,
+            guidance_rescale=guidance_rescale,
             num_inference_steps=num_inference_steps,
             height=self.resolution,
             width=self.resolution,
