@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import torch
+from PIL import Image
 
 from omni.constants import DREAM
 from omni.models.dreamllm.generation import DreamLLMGenerator
@@ -115,3 +119,32 @@ def test_chat_session_keeps_the_conversation(tiny_model, toy_tokenizer, tmp_path
     assert session.sequence.input_ids.count(toy_tokenizer.eos_token_id) == 2  # one </s> per answer
     session.reset()
     assert session.sequence.input_images == []
+
+
+def test_demo_turn_places_created_images_in_the_chat(tiny_model, toy_tokenizer, tmp_path):
+    """The Gradio demo's turn logic (no gradio needed): the user's image and message, then the answer's text and the
+    created image as messages in the order the model produced them."""
+    from omni.data.toyworld import render, sample_scene
+    from projects.dreamllm.chat import ChatSession
+    from projects.dreamllm.demo import respond
+
+    dream_id = tiny_model.config.special_token_ids[DREAM]
+    forced, no_eos = force_dream_at(1, dream_id), never_stop(toy_tokenizer.eos_token_id)
+    session = ChatSession(DreamLLMGenerator(tiny_model, toy_tokenizer), tmp_path, max_new_tokens=4, max_images=1,
+                          num_inference_steps=2, logits_processor=lambda g, logit: no_eos(g, forced(g, logit)))
+    history = respond(session, [], "Tell a story about this.", render(sample_scene(0, 2)))
+    roles = [m["role"] for m in history]
+    contents = [m["content"] for m in history]
+    assert roles == ["user", "user", "assistant", "assistant", "assistant"]
+    assert isinstance(contents[0], dict) and contents[1] == "Tell a story about this."
+    assert isinstance(contents[2], str) and isinstance(contents[4], str)
+    created = Path(contents[3]["path"])
+    assert created.exists() and Image.open(created).size == (64, 64)
+
+
+def test_demo_builds_its_gradio_app(tiny_model, toy_tokenizer, tmp_path):
+    gr = pytest.importorskip("gradio")  # an optional extra: pip install -e ".[demo]"
+    from projects.dreamllm.demo import build_demo
+
+    demo = build_demo(DreamLLMGenerator(tiny_model, toy_tokenizer), tmp_path, num_inference_steps=2)
+    assert isinstance(demo, gr.Blocks)
