@@ -124,3 +124,18 @@ def test_pair_sample_images_follow_the_mode(builder, tiny_model):
     sample = DreamLLMTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess)(pair)
     assert "pixel_values" not in sample and sample["dream_pixel_values"].shape == (1, 3, 64, 64)
     assert torch.equal(sample["labels"][-1:], torch.tensor([builder.tokenizer.eos_token_id]))
+
+
+def test_mm1_mixture_with_text_only_documents(toy_data, builder):
+    """MM1's 45:45:10 caption:interleaved:text mixture as weights, and the same proportions given as sizes."""
+    names = ["toyworld_pairs", "toyworld_interleaved", "toyworld_text"]
+    for kwargs in ({"weights": [45, 45, 10]}, {"sizes": ["4.5K", "4.5K", "1K"]}):
+        stream = iter(DataManager.build(names, data_root=toy_data, seed=0, shuffle_buffer=1, **kwargs))
+        kinds = [next(stream)["kind"] for _ in range(600)]
+        assert abs(kinds.count("text") / 600 - 0.10) < 0.04 and abs(kinds.count("pair") / 600 - 0.45) < 0.07
+    text = next(s for s in (next(stream) for _ in range(50)) if s["kind"] == "text")
+    sample = DreamLLMTransform(builder, "comprehension", vision_preprocess=lambda images: images)(text)
+    assert sample["input_ids"][0] == builder.tokenizer.bos_token_id and "pixel_values" not in sample
+    assert (sample["labels"][1:] == sample["input_ids"][1:]).all()  # a plain LM document: every token is learnt
+    with pytest.raises(ValueError, match="not both"):
+        DataManager.build(names, [1, 1, 1], toy_data, sizes=["1K", "1K", "1K"])

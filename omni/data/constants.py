@@ -12,8 +12,10 @@ _TOY_TYPES = {
     "vqa": (DatasetType.Conversation, "one question about an image and its answer (LLaVA-style conversation)"),
     "instructions": (DatasetType.Conversation, "a drawing instruction answered with an image (<dream>)"),
     "interleaved": (DatasetType.InterleavedImageText, "MMC4-style stories: sentences, images, matched text indices"),
+    "text": (DatasetType.TextOnly, "text-only stories (the text share of MM1-style mixtures)"),
 }
-_TOY_SIZES = {"pairs": ("20K", "1K"), "vqa": ("20K", "1K"), "instructions": ("10K", "500"), "interleaved": ("5K", "250")}
+_TOY_SIZES = {"pairs": ("20K", "1K"), "vqa": ("20K", "1K"), "instructions": ("10K", "500"), "interleaved": ("5K", "250"),
+              "text": ("5K", "250")}
 
 DATASETS_INFO_TABLE = [
     WebDatasetInfo(

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from omni.data.dataset_info import JsonDatasetInfo, WebDatasetInfo
+from omni.data.dataset_info import JsonDatasetInfo, WebDatasetInfo, parse_size
 
 DatasetInfo = WebDatasetInfo | JsonDatasetInfo
 
@@ -31,14 +31,24 @@ class DataRegistry:
         return self._infos[name]
 
     def build(self, names: list[str], weights: list[float] | None = None, data_root: str | Path | None = None,
-              transform: Any = None, seed: int = 0, shuffle_buffer: int = 1000, group_size: int = 1) -> Any:
+              transform: Any = None, seed: int = 0, shuffle_buffer: int = 1000, group_size: int = 1,
+              sizes: list[str | int] | None = None) -> Any:
         """One stream per dataset (its reader chosen by its type), mixed by `weights` when there are several, in runs
-        of `group_size` consecutive samples from one dataset (the batch size: batches of one source)."""
+        of `group_size` consecutive samples from one dataset (the batch size: batches of one source).
+
+        `sizes` ("10M", "20M", …: samples of each dataset per epoch of the mixture) is the other way to say the same
+        thing: the weights are the sizes. MM1's 45:45:10 caption:interleaved:text mixture is `weights=[45, 45, 10]`."""
         from omni.data.datasets import JsonConversationDataset, TypedWebDataset
         from omni.data.mixture import MixtureDataset
 
         if not names:
             raise ValueError("no datasets given")
+        if sizes is not None:
+            if weights is not None:
+                raise ValueError("give mixture weights or sizes, not both")
+            if len(sizes) != len(names):
+                raise ValueError(f"{len(names)} datasets but {len(sizes)} sizes")
+            weights = [float(parse_size(size)) for size in sizes]
         streams = []
         for i, info in enumerate(self.get(name) for name in names):
             if isinstance(info, JsonDatasetInfo):

@@ -23,6 +23,7 @@ class ModelArguments:
 class DataArguments:
     datasets: list[str] = field(default_factory=lambda: ["toyworld_pairs"])
     weights: Optional[list[float]] = None  # mixture weights of `datasets` (default: equal)
+    sizes: Optional[list[str]] = None  # or samples of each per epoch ("10M", "20M"): weights proportional to them
     data_root: Optional[str] = None  # default: $OMNI_DATA_ROOT or ./data
     mode: str = "comprehension"  # what image–text pairs train: comprehension | creation | mixed
     prompts: list[str] = field(default_factory=lambda: ["Describe the image."])

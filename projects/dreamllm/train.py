@@ -31,7 +31,8 @@ def build_dataset(args: Arguments, model, tokenizer):
     )
     return DataManager.build(args.data.datasets, args.data.weights, args.data.data_root, transform,
                              seed=args.training.seed, shuffle_buffer=args.data.shuffle_buffer,
-                             group_size=args.training.per_device_train_batch_size if args.data.batch_by_source else 1)
+                             group_size=args.training.per_device_train_batch_size if args.data.batch_by_source else 1,
+                             sizes=args.data.sizes)
 
 
 def train(args: Arguments) -> dict:

@@ -103,6 +103,13 @@ class SequenceBuilder:
     def finish(self, seq: Sequence) -> Sequence:
         return seq.add([self.tokenizer.eos_token_id], learn=True)
 
+    # ---- text-only documents (MM1's 10%: keeps the LLM's language ability while it learns images) --------------
+    def text(self, text: str) -> Sequence:
+        """`<s> text </s>`, all learnt; cut to `model_max_length` (a plain LM document has no block to keep whole)."""
+        seq = self.start()
+        self.add_text(seq, text, learn=True)
+        return self.finish(seq)
+
     # ---- image–text pairs ---------------------------------------------------------------------------------------
     def comprehension_prompt(self, prompt: str, image: Any = None) -> Sequence:
         """The prefix a model continues with a caption or answer (also what inference feeds)."""

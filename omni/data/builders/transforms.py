@@ -45,6 +45,8 @@ class DreamLLMTransform:
                 turns = [{"from": "human", "value": instruction}, {"from": "gpt", "value": "<document>"}]
                 return self.builder.conversation(turns, documents=[sample])
             return self.builder.interleaved(sample["text_list"], sample["images"], sample["matched_text_index"])
+        if kind == "text":
+            return self.builder.text(sample["text"])
         if kind == "conversation":
             return self.builder.conversation(sample["conversations"], sample.get("images", []), sample.get("documents", []))
         raise ValueError(f"unknown sample kind {kind!r}")

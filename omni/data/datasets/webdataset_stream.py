@@ -70,6 +70,13 @@ def to_pair(sample: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "pair", "image": images[0], "text": text.strip(), "key": sample["__key__"], "meta": sample.get("json")}
 
 
+def to_text(sample: dict[str, Any]) -> dict[str, Any]:
+    text = sample.get("txt")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"sample {sample.get('__key__')} has no text")
+    return {"kind": "text", "text": text.strip(), "key": sample["__key__"], "meta": sample.get("json")}
+
+
 def to_conversation(sample: dict[str, Any]) -> dict[str, Any]:
     meta = _meta(sample)
     turns = meta.get("conversations")
@@ -103,6 +110,7 @@ PARSERS: dict[DatasetType, Callable[[dict[str, Any]], dict[str, Any]]] = {
     DatasetType.ImageTextPair: to_pair,
     DatasetType.Conversation: to_conversation,
     DatasetType.InterleavedImageText: to_interleaved,
+    DatasetType.TextOnly: to_text,
 }
 
 

@@ -73,8 +73,15 @@ def _interleaved(seed: int, index: int, split: str, image_size: int, heldout: fr
     return sample
 
 
+def _text(seed: int, index: int, split: str, image_size: int, heldout: frozenset[Scene]) -> dict[str, Any]:
+    """A text-only document (a story without its pictures): MM1 keeps such text in the mix to keep the LLM's language."""
+    rng = random.Random(f"text-{seed}-{index}")
+    steps = story(rng, sample_scene(seed + 4, index, exclude=heldout if split == "train" else frozenset()))
+    return {"txt": " ".join(sentence for sentence, _ in steps), "json": {"scenes": [_scene_info(s, heldout) for _, s in steps]}}
+
+
 MAKERS: dict[str, Callable[..., dict[str, Any]]] = {"pairs": _pair, "vqa": _vqa, "instructions": _instruction,
-                                                   "interleaved": _interleaved}
+                                                   "interleaved": _interleaved, "text": _text}
 
 
 def write_dataset(out: str | Path, kind: str, num: int, seed: int = 0, shard_size: int = 1000, image_size: int = 64,
@@ -108,10 +115,10 @@ def write_pairs(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000
 def generate(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000, image_size: int = 64,
              num_test: int = 0, progress: bool = True, sizes: dict[str, tuple[int, int]] | None = None) -> None:
     """The whole toy world. `sizes` maps a dataset kind to (train, test) counts; pairs default to (num, num_test),
-    vqa to the same, instructions and interleaved stories to half and a quarter of it."""
+    vqa to the same, instructions and interleaved stories to half and a quarter of it, text-only stories a quarter."""
     out = Path(out)
     sizes = {"pairs": (num, num_test), "vqa": (num, num_test), "instructions": (num // 2, num_test // 2),
-             "interleaved": (num // 4, num_test // 4), **(sizes or {})}
+             "interleaved": (num // 4, num_test // 4), "text": (num // 4, num_test // 4), **(sizes or {})}
     for kind, (train, test) in sizes.items():
         write_dataset(out, kind, train, seed, shard_size, image_size, "train", progress)
         if test:

@@ -4,7 +4,7 @@ from projects.dreamllm.stages import STAGES
 
 stages = dict(STAGES)
 
-data = dict(datasets=["toyworld_pairs"], weights=None, data_root=None, mode="comprehension",
+data = dict(datasets=["toyworld_pairs"], weights=None, sizes=None, data_root=None, mode="comprehension",
             prompts=["Describe the image.", "What is in the picture?", "Write a caption for this image."],
             shuffle_buffer=1000, documents_as_instructions=False, batch_by_source=False)
 
