@@ -70,6 +70,42 @@ def test_conversation_masks_user_turns(builder):
     assert seq.input_ids.count(builder.tokenizer.eos_token_id) == 2  # one </s> closes each answer
 
 
+def test_vicuna_template_matches_one_tokenisation_of_the_whole_chat(builder):
+    """The builder's pieces give exactly the ids of the Vicuna v1.1 text tokenised at once (the toy LLM's corpus)."""
+    turns = [{"from": "human", "value": "What color is the shape?"}, {"from": "gpt", "value": "red"},
+             {"from": "human", "value": "What shape is it?"}, {"from": "gpt", "value": "circle"}]
+    text = ("A chat between a user and an assistant. USER: What color is the shape? ASSISTANT: red</s> USER: "
+            "What shape is it? ASSISTANT: circle</s>")
+    tokenizer = builder.tokenizer
+    assert builder.conversation(turns).input_ids == [tokenizer.bos_token_id] + tokenizer(text, add_special_tokens=False).input_ids
+    prompt = builder.chat_prompt("What color is the shape?").input_ids
+    assert prompt == [tokenizer.bos_token_id] + tokenizer(text.split(" red")[0], add_special_tokens=False).input_ids
+
+
+def test_llama2_template(builder):
+    from omni.data.builders import SequenceBuilder
+
+    llama2 = SequenceBuilder(builder.tokenizer, builder.ids, N_IMAGE, N_QUERY, 512, template="llama_2")
+    turns = [{"from": "human", "value": "<image>\nWhat color is the shape?"}, {"from": "gpt", "value": "red"},
+             {"from": "human", "value": "What shape is it?"}, {"from": "gpt", "value": "circle"}]
+    seq = llama2.conversation(turns, ["seen"])
+    tokenizer = builder.tokenizer
+    assert seq.input_ids.count(tokenizer.bos_token_id) == 2 and seq.input_ids.count(tokenizer.eos_token_id) == 2
+    second = seq.input_ids.index(tokenizer.bos_token_id, 1)
+    assert seq.input_ids[second - 1] == tokenizer.eos_token_id  # `a1</s><s>[INST] q2`
+    learned = [t for t, label in zip(seq.input_ids, seq.labels) if label != IGNORE_INDEX]
+    assert tokenizer.decode(learned, skip_special_tokens=True).split() == ["red", "circle"]
+
+    def at(piece: str) -> int:  # where the ids of `piece` start in the first turn
+        ids = llama2.text_ids(piece)
+        return next(i for i in range(second) if seq.input_ids[i:i + len(ids)] == ids)
+
+    system = "[INST] <<SYS>>\nYou are a helpful assistant.\n<</SYS>>\n\n"
+    assert at(system) == 1 and at(system) < at(" What color is the shape?") < at(" [/INST]") < at("red")
+    with pytest.raises(ValueError, match="unknown conversation template"):
+        SequenceBuilder(builder.tokenizer, builder.ids, N_IMAGE, N_QUERY, 512, template="chatml")
+
+
 def test_conversation_with_a_document_answer(builder):
     document = {"text_list": ["There is a large red square at the top.", "Then the square turns green."],
                 "images": ["d0", "d1"], "matched_text_index": [0, 1]}

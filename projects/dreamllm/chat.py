@@ -27,19 +27,13 @@ class ChatSession:
         self.reset()
 
     def reset(self) -> None:
-        builder = self.generator.builder
-        self.sequence: Sequence = builder.start()
-        builder.add_text(self.sequence, builder.template.system, learn=False)
+        self.sequence: Sequence = self.generator.builder.start()
         self.created = 0
 
     def send(self, message: str, image: Image.Image | None = None) -> list[str | Path]:
         """Add a user turn, let the model answer (text and created images); returns the answer's parts."""
         builder = self.generator.builder
-        builder.add_text(self.sequence, " " + builder.template.user, learn=False)
-        if image is not None:
-            builder.add_image(self.sequence, image)
-        builder.add_text(self.sequence, " " + message, learn=False)
-        builder.add_text(self.sequence, " " + builder.template.assistant, learn=False)
+        builder.user_turn(self.sequence, message, image, first=len(self.sequence) <= 1)
         document = self.generator.generate_document(self.sequence, **self.generation)
         parts: list[str | Path] = []
         for part in document.parts:

@@ -20,7 +20,8 @@ def build_dataset(args: Arguments, model, tokenizer):
     config = model.config
     builder = SequenceBuilder(tokenizer, config.special_token_ids,
                               model.vision_encoder.num_tokens if model.vision_encoder else 0,
-                              model.dream_queries.num_queries if model.dream_queries else 0, config.model_max_length)
+                              model.dream_queries.num_queries if model.dream_queries else 0, config.model_max_length,
+                              template=config.conversation_template)
     head = model.diffusion_head
     transform = DreamLLMTransform(
         builder, args.data.mode,

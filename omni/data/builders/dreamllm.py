@@ -40,22 +40,44 @@ class Sequence:
         return len(self.input_ids)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ConversationTemplate:
-    """A chat format: Vicuna v1.1 (`SYSTEM USER: q ASSISTANT: a</s>USER: …`) by default."""
+    """A chat format, as the pieces around each turn (prompts are never learnt; answers and their `</s>` are).
 
+    Vicuna v1.1 (the default; DreamLLM's):  `<s>SYSTEM USER: q1 ASSISTANT: a1</s> USER: q2 ASSISTANT: a2</s>`
+    Llama-2 chat:  `<s>[INST] <<SYS>>\nSYSTEM\n<</SYS>>\n\nq1 [/INST] a1</s><s>[INST] q2 [/INST] a2</s>`
+    """
+
+    name: str = "vicuna_v1.1"
     system: str = "A chat between a user and an assistant."
-    user: str = "USER:"
-    assistant: str = "ASSISTANT:"
+    first_user: str = "{system} USER:"  # the opening of the first user turn, system prompt included
+    user: str = " USER:"  # the opening of every later user turn
+    user_end: str = ""  # what closes a user turn (Llama-2's `[/INST]`)
+    assistant: str = " ASSISTANT:"
+    bos_each_turn: bool = False  # Llama-2 opens every later user turn with `<s>`
+
+
+TEMPLATES = {
+    "vicuna_v1.1": ConversationTemplate(),
+    "llama_2": ConversationTemplate(name="llama_2", system="You are a helpful assistant.",
+                                    first_user="[INST] <<SYS>>\n{system}\n<</SYS>>\n\n", user="[INST]",
+                                    user_end=" [/INST]", assistant="", bos_each_turn=True),
+}
+
+
+def conversation_template(name: str) -> ConversationTemplate:
+    if name not in TEMPLATES:
+        raise ValueError(f"unknown conversation template {name!r}; known: {sorted(TEMPLATES)}")
+    return TEMPLATES[name]
 
 
 class SequenceBuilder:
     def __init__(self, tokenizer: Any, special_token_ids: dict[str, int], num_image_tokens: int, num_dream_queries: int,
-                 model_max_length: int = 2048, template: ConversationTemplate | None = None):
+                 model_max_length: int = 2048, template: ConversationTemplate | str | None = None):
         self.tokenizer, self.ids = tokenizer, special_token_ids
         self.num_image_tokens, self.num_dream_queries = num_image_tokens, num_dream_queries
         self.model_max_length = model_max_length
-        self.template = template or ConversationTemplate()
+        self.template = conversation_template(template) if isinstance(template, str) else template or ConversationTemplate()
 
     # ---- pieces -------------------------------------------------------------------------------------------------
     def text_ids(self, text: str) -> list[int]:
@@ -157,14 +179,14 @@ class SequenceBuilder:
         the next of `images` in order of appearance. An answer that is a whole interleaved document is written
         `<document>` and given in `documents` (text_list, images, matched_text_index)."""
         seq = self.start()
-        self.add_text(seq, self.template.system, learn=False)
         images, documents = list(images), list(documents)
-        for turn in turns:
+        for number, turn in enumerate(turns):
             user = turn["from"] in ("human", "user")
-            role = self.template.user if user else self.template.assistant
-            if not self.add_text(seq, " " + role, learn=False):
+            if not (self.open_user_turn(seq, first=number == 0) if user else self.open_answer(seq)):
                 break
             if not self._add_turn_value(seq, turn["value"], user, images, documents):
+                break
+            if user and not self.close_user_turn(seq):
                 break
             if not user:
                 self.finish(seq)
@@ -174,14 +196,29 @@ class SequenceBuilder:
 
     def chat_prompt(self, question: str, image: Any = None) -> Sequence:
         """`<s> SYSTEM USER: [image] question ASSISTANT:`: the prefix a chat model answers (as trained in stage III)."""
-        seq = self.start()
-        self.add_text(seq, self.template.system, learn=False)
-        self.add_text(seq, " " + self.template.user, learn=False)
+        return self.user_turn(self.start(), question, image, first=True)
+
+    def user_turn(self, seq: Sequence, question: str, image: Any = None, first: bool = False) -> Sequence:
+        """A user turn (optionally with an image before the question) and the opening of the answer, in the template."""
+        self.open_user_turn(seq, first)
         if image is not None and not self.add_image(seq, image):
             raise ValueError(f"model_max_length {self.model_max_length} leaves no room for an image block")
         self.add_text(seq, " " + question, learn=False)
-        self.add_text(seq, " " + self.template.assistant, learn=False)
+        self.close_user_turn(seq)
+        self.open_answer(seq)
         return seq
+
+    def open_user_turn(self, seq: Sequence, first: bool) -> bool:
+        template = self.template
+        if not first and template.bos_each_turn:
+            seq.add([self.tokenizer.bos_token_id], learn=False)
+        return self.add_text(seq, template.first_user.format(system=template.system) if first else template.user, learn=False)
+
+    def close_user_turn(self, seq: Sequence) -> bool:
+        return self.add_text(seq, self.template.user_end, learn=False)
+
+    def open_answer(self, seq: Sequence) -> bool:
+        return self.add_text(seq, self.template.assistant, learn=False)
 
     def _add_turn_value(self, seq: Sequence, value: str, user: bool, images: list, documents: list) -> bool:
         if not user and value.strip() == "<document>":

@@ -25,6 +25,9 @@ class DreamLLMConfig(PreTrainedConfig):
     loss_weight_lm: float = 1.0
     loss_weight_vm: float = 10.0
     model_max_length: int = 2048
+    # the chat format of conversations (omni.data.builders.dreamllm.TEMPLATES), kept with the model so that inference
+    # builds prompts exactly as training did
+    conversation_template: str = "vicuna_v1.1"
     attn_implementation: str = "sdpa"
     tie_word_embeddings: bool = False
 
