@@ -175,3 +175,24 @@ def test_mm1_mixture_with_text_only_documents(toy_data, builder):
     assert (sample["labels"][1:] == sample["input_ids"][1:]).all()  # a plain LM document: every token is learnt
     with pytest.raises(ValueError, match="not both"):
         DataManager.build(names, [1, 1, 1], toy_data, sizes=["1K", "1K", "1K"])
+
+
+def test_collator_pads_stacks_images_and_caps_them():
+    from omni.data.collator import DataCollator
+
+    def sample(length: int, seen: int, created: int) -> dict:
+        out = {"input_ids": torch.arange(1, length + 1), "labels": torch.arange(1, length + 1)}
+        if seen:
+            out["pixel_values"] = torch.zeros(seen, 3, 8, 8)
+        if created:
+            out["dream_pixel_values"] = torch.zeros(created, 3, 8, 8)
+        return out
+
+    samples = [sample(3, 1, 0), sample(5, 2, 2), sample(2, 1, 1)]
+    batch = DataCollator(0)(samples)
+    assert batch["input_ids"].shape == (3, 5) and batch["pixel_values"].shape[0] == 4 and batch["dream_pixel_values"].shape[0] == 3
+    assert batch["labels"][0, 3:].eq(IGNORE_INDEX).all() and batch["attention_mask"].sum() == 10
+    capped = DataCollator(0, max_images_per_batch=3)
+    batch = capped(samples)  # the 4-image sample would exceed the cap; the next one fits
+    assert batch["input_ids"].shape == (2, 3) and batch["pixel_values"].shape[0] == 2 and capped.dropped_samples == 1
+    assert DataCollator(0, max_images_per_batch=1)([sample(4, 3, 0)])["pixel_values"].shape[0] == 3  # first always kept

@@ -32,6 +32,8 @@ class DataArguments:
     documents_as_instructions: bool = False
     # every batch from one dataset of the mixture (same shares): no short pair padded to a long document's length
     batch_by_source: bool = False
+    # at most this many images (seen + created) per batch; samples beyond it are left out of the batch and counted
+    max_images_per_batch: Optional[int] = None
 
 
 @dataclass

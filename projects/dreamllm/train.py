@@ -45,7 +45,7 @@ def train(args: Arguments) -> dict:
         if getattr(args.model, name) is not None:
             setattr(model.config, name, getattr(args.model, name))
     dataset = build_dataset(args, model, tokenizer)
-    trainer = Trainer(model, args.training, dataset, DataCollator(tokenizer.pad_token_id), tokenizer,
+    trainer = Trainer(model, args.training, dataset, DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch), tokenizer,
                       run_config=dataclasses.asdict(args))
     return trainer.train()
 

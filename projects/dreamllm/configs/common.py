@@ -6,7 +6,8 @@ stages = dict(STAGES)
 
 data = dict(datasets=["toyworld_pairs"], weights=None, sizes=None, data_root=None, mode="comprehension",
             prompts=["Describe the image.", "What is in the picture?", "Write a caption for this image."],
-            shuffle_buffer=1000, documents_as_instructions=False, batch_by_source=False)
+            shuffle_buffer=1000, documents_as_instructions=False, batch_by_source=False,
+            max_images_per_batch=None)
 
 training = dict(
     output_dir="work_dirs/toy", seed=42, max_steps=100, per_device_train_batch_size=8, gradient_accumulation_steps=1,
