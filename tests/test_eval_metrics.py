@@ -1,0 +1,85 @@
+"""Benchmark metrics against cases computed by hand from the official rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from omni.eval.anls import anls, anls_one, levenshtein
+from omni.eval.mmbench import circular_accuracy, circular_passes, extract_choice
+from omni.eval.pope import pope_answer, pope_metrics
+from omni.eval.vqa import mean_vqa_accuracy, normalize_vqa_answer, vqa_accuracy
+
+
+@pytest.mark.parametrize(("matching", "expected"), [(0, 0.0), (1, 0.3), (2, 0.6), (3, 0.9), (4, 1.0), (10, 1.0)])
+def test_vqa_accuracy_counts_humans_leave_one_out(matching, expected):
+    # e.g. 2 of 10: leaving out one of the 2 leaves 1 match (1/3), leaving out one of the 8 leaves 2 (2/3):
+    # (2 * 1/3 + 8 * 2/3) / 10 = 0.6
+    answers = ["red"] * matching + ["blue"] * (10 - matching)
+    assert vqa_accuracy("red", answers) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("prediction", "normalized"), [
+    ("Two", "2"), ("Yes.", "yes"), ("a dog", "dog"), ("The Dog!", "dog"), ("dont know", "don't know"),
+    ("1,000", "1000"), ("t-shirt", "t shirt"), ("left - right", "left right"), ("3.5", "3.5"), ("none", "0"),
+    ("yes\n", "yes"), ("an apple\tpie", "apple pie"),
+])
+def test_vqa_normalisation(prediction, normalized):
+    assert normalize_vqa_answer(prediction) == normalized
+
+
+def test_vqa_human_answers_are_processed_only_when_they_disagree():
+    # unanimous humans are compared as given; disagreeing ones get their punctuation processed
+    assert vqa_accuracy("t-shirt", ["t-shirt"] * 10) == 0.0  # the prediction becomes "t shirt", the humans stay
+    assert vqa_accuracy("t-shirt", ["t-shirt"] * 9 + ["shirt"]) == 1.0
+    assert vqa_accuracy("two", ["2"] * 10) == 1.0
+    assert mean_vqa_accuracy(["2", "no"], [["2"] * 10, ["yes"] * 10]) == 0.5
+    with pytest.raises(ValueError):
+        vqa_accuracy("x", [])
+
+
+def test_anls():
+    assert levenshtein("kitten", "sitting") == 3 and levenshtein("", "abc") == 3
+    assert anls_one("Hello", ["hello "]) == 1.0
+    assert anls_one("helo", ["hello"]) == pytest.approx(1 - 1 / 5)  # one edit in five characters
+    assert anls_one("abc", ["xyz"]) == 0.0  # NL = 1 >= 0.5
+    assert anls_one("abcd", ["abxy", "abcx"]) == pytest.approx(0.75)  # the best ground truth counts
+    assert anls_one("ab", ["abcd"]) == 0.0  # NL = 0.5 reaches the threshold: zero
+    assert anls(["helo", "abc"], [["hello"], ["abc"]]) == pytest.approx((0.8 + 1.0) / 2)
+
+
+def test_pope():
+    assert [pope_answer(t) for t in ["Yes, there is a dog.", "No.", "There is not a dog", "I see a dog. No cat."]] == \
+        ["yes", "no", "no", "yes"]
+    metrics = pope_metrics(["yes", "yes", "no", "no", "yes"], ["yes", "no", "no", "yes", "yes"])
+    # TP 2, FP 1, TN 1, FN 1
+    assert metrics == pytest.approx({"accuracy": 0.6, "precision": 2 / 3, "recall": 2 / 3, "f1": 2 / 3, "yes_ratio": 0.6})
+
+
+def test_circular_passes_move_the_answer_letter():
+    passes = circular_passes(7, ["cat", "dog", "bird", "fish"], answer=1)
+    assert [p.answer for p in passes] == ["B", "A", "D", "C"]
+    assert [p.options["A"] for p in passes] == ["cat", "dog", "bird", "fish"]
+    assert all(p.options[p.answer] == "dog" for p in passes)
+    assert len({tuple(p.options.values()) for p in passes}) == 4
+
+
+def test_mmbench_extraction_rules():
+    options = {"A": "cat", "B": "dog", "C": "a bird"}
+    assert extract_choice("B", options) == "B"
+    assert extract_choice("(C) a bird", options) == "C"
+    assert extract_choice("Answer: A.", options) == "A"
+    assert extract_choice("It is a dog", options) == "B"  # lower-case "a" is not option A; the text names dog
+    assert extract_choice("A or B", options) is None  # ambiguous
+    assert extract_choice("a cat or a dog", options) is None  # two option texts
+    assert extract_choice("no idea", options) is None
+
+
+def test_circular_accuracy_punishes_a_fixed_letter():
+    passes = [p for i in range(3) for p in circular_passes(i, ["w", "x", "y", "z"], answer=i)]
+    always_a = circular_accuracy(passes, ["A"] * len(passes))
+    assert always_a["vanilla"] == pytest.approx(1 / 3) and always_a["circular"] == 0.0
+    right = circular_accuracy(passes, [p.answer for p in passes])
+    assert right == {"circular": 1.0, "vanilla": 1.0, "unanswered": 0.0}
+    one_slip = [p.answer for p in passes]
+    one_slip[5] = "no idea"
+    assert circular_accuracy(passes, one_slip) == pytest.approx({"circular": 2 / 3, "vanilla": 1.0, "unanswered": 1 / 12})
