@@ -39,8 +39,9 @@ timed "stage III SFT" train stage3_sft 500
 
 EVAL=(--zoo zoo/toy --data_root data --num 256 --num_stories 64)
 timed "eval: toy SD" $PY -m projects.dreamllm.eval_toy --baseline_sd "${EVAL[@]}"
+# free-form documents need the stage III chat format: not asked of the stage I model
 timed "eval: stage I" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage1_comprehension" \
-  --merge_from "$RUNS/stage1_creation" "${EVAL[@]}"
+  --merge_from "$RUNS/stage1_creation" "${EVAL[@]}" --tasks captions vqa creation interleaved
 timed "eval: stage III" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage3_sft" "${EVAL[@]}"
 $PY - "$TIMES" "$(( $(date +%s) - total_start ))" <<'PY'
 import json, sys

@@ -12,20 +12,37 @@ import torch
 from tqdm import tqdm
 
 
-def batches(n: int, batch_size: int, steps: int, seed: int) -> Iterator[torch.Tensor]:
-    """`steps` index batches over `n` items: seeded epochs of random permutations."""
+def batches(n: int, batch_size: int, steps: int, seed: int, lengths: torch.Tensor | None = None,
+            group: int = 64) -> Iterator[torch.Tensor]:
+    """`steps` index batches over `n` items: seeded epochs of random permutations.
+
+    With `lengths`, each run of `group` batches is sorted by length before it is cut into batches (then the batches
+    are shuffled): batches of like-length documents, padded to little more than their own length. The toy LLM's
+    corpus mixes 10-token captions with 60-token chats; random batches were padded to 2.4x the mean length."""
     generator = torch.Generator().manual_seed(seed)
-    order, position = torch.randperm(n, generator=generator), 0
+
+    def epoch() -> list[torch.Tensor]:
+        order = torch.randperm(n, generator=generator)
+        if lengths is None:
+            return [order[i:i + batch_size] for i in range(0, n - batch_size + 1, batch_size)]
+        cut = []
+        for start in range(0, n - batch_size + 1, batch_size * group):
+            chunk = order[start:start + batch_size * group]
+            chunk = chunk[torch.argsort(lengths[chunk], stable=True)]
+            pieces = [chunk[i:i + batch_size] for i in range(0, len(chunk) - batch_size + 1, batch_size)]
+            cut += [pieces[i] for i in torch.randperm(len(pieces), generator=generator)]
+        return cut
+
+    queue: list[torch.Tensor] = []
     for _ in range(steps):
-        if position + batch_size > n:
-            order, position = torch.randperm(n, generator=generator), 0
-        yield order[position:position + batch_size]
-        position += batch_size
+        if not queue:
+            queue = epoch()[::-1]
+        yield queue.pop()
 
 
 def fit(name: str, parameters: list[torch.nn.Parameter], step_fn: Callable[[torch.Tensor], torch.Tensor], n: int,
         batch_size: int, steps: int, lr: float, seed: int, progress: bool = True, position: int = 0,
-        warmup: int = 50) -> list[float]:
+        warmup: int = 50, lengths: torch.Tensor | None = None) -> list[float]:
     """AdamW with warmup and cosine decay over `steps` batches; `step_fn(indices)` returns the loss."""
     from transformers import get_cosine_schedule_with_warmup
 
@@ -33,7 +50,7 @@ def fit(name: str, parameters: list[torch.nn.Parameter], step_fn: Callable[[torc
     scheduler = get_cosine_schedule_with_warmup(optimizer, min(warmup, steps // 10), steps)
     losses: list[float] = []
     bar = tqdm(total=steps, desc=f"zoo {name}", disable=not progress, position=position, leave=True, dynamic_ncols=True)
-    for index in batches(n, batch_size, steps, seed):
+    for index in batches(n, batch_size, steps, seed, lengths):
         loss = step_fn(index)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

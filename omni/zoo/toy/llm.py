@@ -24,8 +24,8 @@ from omni.data.toyworld.world import CAPTION_PROMPTS, random_scene
 from omni.models.dreamllm.presets import llama_config
 from omni.zoo.toy.common import fit, write_result
 
-SCALES = {"full": {"hidden": 256, "layers": 4, "heads": 4, "steps": 5000, "batch": 32, "docs": 40000, "corpus": 3},
-          "tiny": {"hidden": 32, "layers": 1, "heads": 2, "steps": 10, "batch": 8, "docs": 200, "corpus": 3}}
+SCALES = {"full": {"hidden": 256, "layers": 4, "heads": 4, "steps": 5000, "batch": 32, "docs": 40000, "corpus": 3, "batches": "by_length"},
+          "tiny": {"hidden": 32, "layers": 1, "heads": 2, "steps": 10, "batch": 8, "docs": 200, "corpus": 3, "batches": "by_length"}}
 
 
 def reading_chat(caption: str, turns: list[tuple[str, str]]) -> str:
@@ -116,7 +116,8 @@ def train_llm(tokenizer_dir: str | Path, out: str | Path, scale: str = "full", s
         return lm_loss(model, ids[index, :width], mask[index, :width])
 
     model.train()
-    losses = fit("llama", list(model.parameters()), step, len(ids), s["batch"], s["steps"], 1e-3, seed, progress, position)
+    losses = fit("llama", list(model.parameters()), step, len(ids), s["batch"], s["steps"], 1e-3, seed, progress, position,
+                 lengths=mask.sum(-1))
     model.eval()
     with torch.no_grad():
         test_loss = lm_loss(model, test_ids, test_mask).item()
