@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import shutil
+
 import pytest
 
 from omni.eval.anls import anls, anls_one, levenshtein
@@ -83,3 +86,35 @@ def test_circular_accuracy_punishes_a_fixed_letter():
     one_slip = [p.answer for p in passes]
     one_slip[5] = "no idea"
     assert circular_accuracy(passes, one_slip) == pytest.approx({"circular": 2 / 3, "vanilla": 1.0, "unanswered": 1 / 12})
+
+
+def test_caption_scores_by_hand_and_tokenizers():
+    from omni.eval.captions import caption_scores, python_ptb_tokenize
+
+    assert python_ptb_tokenize("A man, riding a horse... on the beach!") == "a man riding a horse on the beach"
+    scores = caption_scores({1: "a cat"}, {1: ["a cat sat"]}, tokenizer="python")
+    # BLEU-1: precision 2/2, brevity penalty exp(1 - 3/2); ROUGE-L: LCS 2, P 1, R 2/3, beta 1.2
+    assert scores["bleu_1"] == pytest.approx(math.exp(-0.5), abs=1e-4)
+    assert scores["rouge_l"] == pytest.approx(2.44 * (2 / 3) / (2 / 3 + 1.44), abs=1e-4)
+    assert scores["tokenizer"] == "python"
+    # CIDEr-D weighs n-grams by rarity across the corpus: a caption that matches its own image beats a generic one
+    refs = {1: ["a red circle at the top", "a small red circle on top"], 2: ["a blue square at the bottom"],
+            3: ["a green triangle in the center"]}
+    good = caption_scores({1: "a red circle at the top", 2: "a blue square at the bottom", 3: "a green triangle"}, refs,
+                          tokenizer="python")
+    bad = caption_scores({1: "a shape", 2: "a shape", 3: "a shape"}, refs, tokenizer="python")
+    assert good["cider"] > 3 * bad["cider"] and good["bleu_4"] > bad["bleu_4"]
+    with pytest.raises(ValueError, match="not both"):
+        caption_scores({1: "x"}, {2: ["y"]})
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="the official PTBTokenizer needs java")
+def test_ptb_tokenizer_agrees_with_the_python_rules_on_plain_captions():
+    from omni.eval.captions import caption_scores
+
+    predictions = {1: "A man riding a horse, on the beach.", 2: "Two dogs play in the snow!"}
+    references = {1: ["A man rides a horse on a beach.", "Someone on a horse at the sea."],
+                  2: ["Two dogs playing in snow.", "Dogs in the snow."]}
+    ptb, python = caption_scores(predictions, references, "ptb"), caption_scores(predictions, references, "python")
+    assert ptb["tokenizer"] == "ptb"
+    assert all(ptb[k] == pytest.approx(python[k]) for k in ("bleu_1", "bleu_4", "rouge_l", "cider"))
