@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 
@@ -118,3 +119,62 @@ def test_ptb_tokenizer_agrees_with_the_python_rules_on_plain_captions():
     ptb, python = caption_scores(predictions, references, "ptb"), caption_scores(predictions, references, "python")
     assert ptb["tokenizer"] == "ptb"
     assert all(ptb[k] == pytest.approx(python[k]) for k in ("bleu_1", "bleu_4", "rouge_l", "cider"))
+
+
+def test_coco_caption_sample_is_recorded_and_reproducible(tmp_path):
+    from omni.eval.t2i import sample_coco_captions
+
+    annotations = [{"id": i, "image_id": i // 5, "caption": f"caption {i} of image {i // 5}"} for i in range(50)]
+    path = tmp_path / "captions_val2014.json"
+    path.write_text(json.dumps({"annotations": annotations}))
+    a, b, c = (sample_coco_captions(path, 4, seed) for seed in (0, 0, 1))
+    assert a == b and a["digest"] != c["digest"]
+    assert len({s["image_id"] for s in a["samples"]}) == 4  # distinct images, one caption each
+    assert all(s["caption"].endswith(f"of image {s['image_id']}") for s in a["samples"])
+    with pytest.raises(ValueError, match="fewer than"):
+        sample_coco_captions(path, 11)
+
+
+def test_fid_and_clip_score_from_local_models(tmp_path, toy_tokenizer):
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    from omni.eval.t2i import clip_score, fid
+
+    torch.manual_seed(0)
+    config = CLIPConfig(text_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+                                     "num_attention_heads": 2, "vocab_size": len(toy_tokenizer),
+                                     "eos_token_id": toy_tokenizer.eos_token_id},
+                        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+                                       "num_attention_heads": 2, "image_size": 32, "patch_size": 16}, projection_dim=16)
+    model = CLIPModel(config).eval()
+    model.save_pretrained(tmp_path / "clip")
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(tmp_path / "clip")
+    toy_tokenizer.save_pretrained(tmp_path / "clip")
+    images, captions = torch.rand(3, 3, 32, 32), ["a small red circle", "a large blue square", "a green triangle"]
+    score = clip_score(images, captions, tmp_path / "clip")
+    with torch.no_grad():  # by hand: 100 * max(cosine, 0) of the projected embeddings, averaged
+        pixels = CLIPImageProcessor.from_pretrained(tmp_path / "clip")(list((images * 255).to(torch.uint8)), return_tensors="pt")
+        text = toy_tokenizer(captions, padding=True, return_tensors="pt")
+        a = model.get_image_features(**pixels)
+        b = model.get_text_features(**text)
+        a, b = (x.pooler_output if hasattr(x, "pooler_output") else x for x in (a, b))
+        expected = (100 * torch.nn.functional.cosine_similarity(a, b).clamp(min=0)).mean().item()
+    assert score == pytest.approx(expected, abs=1e-3)
+
+    class Pool(torch.nn.Module):  # any feature extractor: here a fixed random projection of pooled pixels
+        def __init__(self):
+            super().__init__()
+            self.proj = torch.nn.Linear(48, 8)
+
+        def forward(self, x):
+            return self.proj(torch.nn.functional.adaptive_avg_pool2d(x.float(), 4).flatten(1))
+
+    real = [torch.rand(16, 3, 32, 32) for _ in range(2)]
+    same = fid(real, real, feature=Pool())
+    shifted = fid(real, [(r * 0.5).clamp(0, 1) for r in real], feature=Pool())
+    assert abs(same) < 1e-3 and shifted > 10 * max(same, 1e-4)
+    with pytest.raises(ValueError, match="exactly one"):
+        fid(real, real)
+    with pytest.raises(FileNotFoundError, match="never downloads"):
+        fid(real, real, inception_weights=tmp_path / "missing.pth")
