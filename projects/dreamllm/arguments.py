@@ -17,6 +17,8 @@ class ModelArguments:
     # the loss weights of this stage (None: keep the model's); a stage that starts from an earlier one sets its own
     loss_weight_lm: Optional[float] = None
     loss_weight_vm: Optional[float] = None
+    # LoRA on the LLM for this stage, e.g. {"r": 8, "alpha": 16}; train it with training.trainable=LORA_TRAINABLE
+    lora: Optional[dict] = None
 
 
 @dataclass

@@ -1,8 +1,12 @@
 """DreamLLM's trainable sets per stage (paper, table 11), as glob patterns over parameter names."""
 
+from omni.models.lora import LORA_TRAINABLE
+
 STAGES = {
     "stage1_comprehension": ["plugins.vision_encoder.projector.*"],
     "stage1_creation": ["plugins.dream_queries.*", "plugins.diffusion_head.condition_projector.*"],
     "stage2_igpt": ["*"],  # everything but the frozen CLIP, VAE and UNet
     "stage3_sft": ["*"],
+    # SFT with LoRA on the LLM (model.lora={...}): the adapters, projectors and dream queries train
+    "stage3_sft_lora": LORA_TRAINABLE,
 }

@@ -10,6 +10,7 @@ from omni.config import LazyLaunch
 from omni.data.builders import DreamLLMTransform, SequenceBuilder
 from omni.data.collator import DataCollator
 from omni.data.constants import DataManager
+from omni.models.lora import apply_lora
 from omni.train import Trainer
 from omni.train.distributed import init_distributed
 from projects.dreamllm.arguments import Arguments
@@ -44,6 +45,8 @@ def train(args: Arguments) -> dict:
     for name in ("loss_weight_lm", "loss_weight_vm"):
         if getattr(args.model, name) is not None:
             setattr(model.config, name, getattr(args.model, name))
+    if args.model.lora and not model.config.lora:  # a LoRA stage on top of a plain model (a resumed one has them)
+        apply_lora(model, **args.model.lora)
     dataset = build_dataset(args, model, tokenizer)
     trainer = Trainer(model, args.training, dataset, DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch), tokenizer,
                       run_config=dataclasses.asdict(args))

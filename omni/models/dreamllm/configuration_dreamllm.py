@@ -28,6 +28,8 @@ class DreamLLMConfig(PreTrainedConfig):
     # the chat format of conversations (omni.data.builders.dreamllm.TEMPLATES), kept with the model so that inference
     # builds prompts exactly as training did
     conversation_template: str = "vicuna_v1.1"
+    # LoRA adapters on the LLM (omni.models.lora): {"r", "alpha", "dropout", "target_modules"}, or None
+    lora: dict | None = None
     attn_implementation: str = "sdpa"
     tie_word_embeddings: bool = False
 

@@ -52,6 +52,7 @@ class DreamLLMForCausalLM(DreamLLMPreTrainedModel):
             config.special_token_ids = config.default_special_token_ids()
             config.llm_config.vocab_size += len(config.special_token_ids)
         self.llm = build_llm(config.llm_config, attn_implementation=config.attn_implementation)
+        self._inject_lora()
         hidden = config.llm_config.hidden_size
         self.plugins = nn.ModuleDict({name: build_plugin(spec, hidden) for name, spec in (config.plugins or {}).items()})
         # Write the plugins' architectures back inline: a saved checkpoint then rebuilds without their directories.
@@ -67,9 +68,17 @@ class DreamLLMForCausalLM(DreamLLMPreTrainedModel):
             if config.llm_name_or_path:
                 model.llm = load_llm(config.llm_name_or_path, config.llm_config.vocab_size, config.attn_implementation)
                 config.llm_config = model.llm.config
+                model._inject_lora()
             for plugin in model.plugins.values():
                 plugin.load_pretrained()
         return model
+
+    def _inject_lora(self) -> None:
+        """Rebuild the LoRA adapters the config records (a LoRA run's export loads into adapter-shaped modules)."""
+        if getattr(self.config, "lora", None):
+            from omni.models.lora import inject_lora
+
+            inject_lora(self.llm, self.config.lora)
 
     def _plugin(self, role: str) -> Plugin | None:
         for plugin in self.plugins.values():
