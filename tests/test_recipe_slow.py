@@ -27,34 +27,40 @@ def results():
             "final": load(runs / "stage3_sft/eval/eval.json"), "zoo": load(ROOT / "zoo/toy/zoo_summary.json")}
 
 
+# Thresholds sit below the third run's figures (docs/toyworld.md, "Third run"), far above chance.
+
+
 def test_zoo_quality(results):
     zoo = results["zoo"]["components"]
     assert zoo["clip"]["retrieval_top1"] > 0.3  # chance: 1/432
     assert zoo["vae"]["psnr"] > 24
     assert zoo["classifier"]["all"] > 0.7
-    assert zoo["sd"]["t2i_color"] > 0.5  # chance: 1/8
-    assert zoo["llama"]["reading_accuracy"] > 0.5  # answers chat questions about what its context states
+    assert zoo["sd"]["t2i_color"] > 0.8 and zoo["sd"]["t2i_position"] > 0.6  # chance: 1/8, 1/9
+    assert zoo["llama"]["reading_accuracy"] > 0.8  # answers chat questions about what its context states
 
 
 def test_comprehension_far_above_chance(results):
     stage1, final = results["stage1"], results["final"]
-    assert stage1["caption_all"] > 0.1 and final["caption_all"] > 0.2  # chance: 1/432
-    assert final["caption_color"] > 0.8 and final["caption_size"] > 0.7 and final["caption_position"] > 0.4
+    assert stage1["caption_all"] > 0.08 and final["caption_all"] > 0.15  # chance: 1/432
+    assert final["caption_color"] > 0.7 and final["caption_size"] > 0.65 and final["caption_position"] > 0.35
     assert final["caption_shape"] > 0.5  # chance: 1/3
-    assert final["vqa_accuracy"] > 0.4
-    assert final["vqa_shape"] > 0.4 and final["vqa_size"] > 0.75 and final["vqa_position"] > 0.4
+    assert final["vqa_accuracy"] > 0.6
+    assert final["vqa_color"] > 0.6 and final["vqa_shape"] > 0.5 and final["vqa_size"] > 0.75
+    assert final["vqa_position"] > 0.6 and final["vqa_yesno"] > 0.55
 
 
 def test_creation_far_above_chance(results):
     for stage in ("stage1", "final"):
         scores = results[stage]
-        assert scores["creation_color"] > 0.6 and scores["creation_shape"] > 0.6 and scores["creation_size"] > 0.8, stage
-    assert results["final"]["interleaved_color"] > 0.3  # chance: 1/8
-    assert results["final"]["dream_placement"] > 0.9
-
-
-@pytest.mark.xfail(strict=True, reason="the toy SD hardly conditions on position (docs/toyworld.md): created positions "
-                   "and VQA colour answers are still at chance; this turns green when they learn")
-def test_known_gaps_learn(results):
+        assert scores["creation_color"] > 0.8 and scores["creation_shape"] > 0.6 and scores["creation_size"] > 0.85, stage
+        assert scores["creation_position"] > 0.25, stage  # chance: 1/9
     final = results["final"]
-    assert final["creation_position"] > 0.3 and final["vqa_color"] > 0.4  # chance: 1/9 and 1/8
+    assert final["interleaved_all"] > 0.12 and final["interleaved_color"] > 0.3 and final["interleaved_position"] > 0.2
+    assert final["interleaved_all"] > results["sd"]["interleaved_all"]  # context helps: the toy SD draws each sentence alone
+    assert final["dream_placement"] > 0.9
+
+
+def test_free_form_documents(results):
+    final = results["final"]
+    assert final["documents_with_images"] > 0.8 and final["documents_images_readable"] > 0.8
+    assert final["documents_all"] > 0.1 and final["documents_color"] > 0.35  # chance: 1/432, 1/8
