@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,13 +21,19 @@ TINY = [  # shrink the toy config through overrides (exercises the override path
 ]
 
 
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
+
+
+def torchrun_command(config: str, out: Path, data_root: Path, *overrides: str) -> list[str]:
+    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+            "-m", "projects.dreamllm.train", "--config_file", f"projects/dreamllm/configs/tiny/{config}",
+            f"training.output_dir='{out}'", f"data.data_root='{data_root}'",
+            f"model.tokenizer_name_or_path='{data_root}/toyworld/tokenizer'", *TINY, *overrides]
+
+
 def torchrun(config: str, out: Path, data_root: Path, *overrides: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "projects.dreamllm.train", "--config_file", f"projects/dreamllm/configs/tiny/{config}",
-               f"training.output_dir='{out}'", f"data.data_root='{data_root}'",
-               f"model.tokenizer_name_or_path='{data_root}/toyworld/tokenizer'", *TINY, *overrides]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    command = torchrun_command(config, out, data_root, *overrides)
+    result = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     return result
 
@@ -83,6 +91,31 @@ def test_stage1_creation_resumes_exactly(toy_data, tmp_path):
     from PIL import Image
 
     assert Image.open(tmp_path / "red.png").size == (64, 64)
+
+
+def test_sigkill_mid_training_resumes_bit_identically(toy_data, tmp_path):
+    """A two-process run is killed with SIGKILL (no chance to clean up) after its step-4 checkpoint; restarted, it
+    goes on from there and its per-step losses equal an uninterrupted run's, each step logged once."""
+    common = ("training.max_steps=16", "training.save_steps=4", "training.lr_scheduler_type=constant",
+              "training.warmup_ratio=0.0")
+    straight, killed = tmp_path / "straight", tmp_path / "killed"
+    torchrun("stage1_creation.py", straight, toy_data, *common)
+    process = subprocess.Popen(torchrun_command("stage1_creation.py", killed, toy_data, *common), cwd=ROOT, env=ENV,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and process.poll() is None:
+        logged = (killed / "metrics.jsonl").read_text().splitlines() if (killed / "metrics.jsonl").exists() else []
+        if len(logged) >= 6 and (killed / "checkpoint-4").exists():
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    assert process.wait(timeout=60) == -signal.SIGKILL, "the run ended before it could be killed"
+    assert not (killed / "model.safetensors").exists()
+    second = torchrun("stage1_creation.py", killed, toy_data, *common)
+    assert "resumed from" in second.stdout
+    a, b = metrics(straight), metrics(killed)
+    assert [r["step"] for r in b] == list(range(1, 17))
+    assert [r["vm_loss"] for r in a] == [r["vm_loss"] for r in b]
 
 
 def test_lora_stage_trains_adapters_resumes_exactly_and_merges(toy_data, tmp_path):

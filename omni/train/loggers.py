@@ -17,13 +17,14 @@ logger = get_logger(__name__)
 
 class MetricLogger:
     def __init__(self, output_dir: str | Path, report_to: list[str], run_name: str | None, config: dict[str, Any],
-                 enabled: bool = True):
+                 enabled: bool = True, resume_step: int = 0):
         self.enabled = enabled
         self.path = Path(output_dir) / "metrics.jsonl"
         self.wandb = None
         if not enabled:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._truncate(resume_step)
         unknown = set(report_to) - {"wandb", "none"}
         if unknown:
             raise ValueError(f"unknown report_to entries {sorted(unknown)}; supported: 'wandb', 'none' (or [])")
@@ -34,6 +35,15 @@ class MetricLogger:
 
             self.wandb = wandb.init(project="omni", name=run_name, dir=str(self.path.parent), config=config,
                                     resume="allow")
+
+    def _truncate(self, resume_step: int) -> None:
+        """A run killed after its last checkpoint logged steps it will now redo: keep only steps up to the checkpoint,
+        so the file holds each step once, as the uninterrupted run would."""
+        if not self.path.exists():
+            return
+        kept = [line for line in self.path.read_text().splitlines()
+                if line.strip() and json.loads(line).get("step", 0) <= resume_step]
+        self.path.write_text("".join(line + "\n" for line in kept))
 
     def log(self, metrics: dict[str, Any], step: int) -> None:
         if not self.enabled:

@@ -98,7 +98,7 @@ class Trainer:
             start_step = state["step"]
             logger.info("resumed from %s (step %d)", checkpoints[-1], start_step)
         metrics_log = MetricLogger(self.output_dir, [r for r in args.report_to if r != "none"], args.run_name,
-                                   self.run_config, enabled=is_main_process())
+                                   self.run_config, enabled=is_main_process(), resume_step=start_step)
         batches = self._batches(skip=start_step * args.gradient_accumulation_steps)
         trainable = [p for p in model.parameters() if p.requires_grad]
         progress = tqdm(total=args.max_steps, initial=start_step, desc="train", disable=args.disable_tqdm or not is_main_process(),
