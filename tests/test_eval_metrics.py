@@ -178,3 +178,22 @@ def test_fid_and_clip_score_from_local_models(tmp_path, toy_tokenizer):
         fid(real, real)
     with pytest.raises(FileNotFoundError, match="never downloads"):
         fid(real, real, inception_weights=tmp_path / "missing.pth")
+
+
+def test_benchmark_registry_lists_what_is_present(tmp_path):
+    import importlib
+    import subprocess
+    import sys
+
+    from omni.eval.benchmarks import BENCHMARKS
+
+    for benchmark in BENCHMARKS.values():
+        module, _, function = benchmark.metric.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), function))  # each names a real metric
+    (tmp_path / "mmbench").mkdir()
+    (tmp_path / "mmbench" / "mmbench_dev_20230712.tsv").write_text("index\tquestion\n")
+    result = subprocess.run([sys.executable, "-m", "omni.eval", "--list", "--eval_root", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines()[2:]}
+    assert rows["mmbench"] == "yes" and rows["vqav2"] == "no" and set(rows) == set(BENCHMARKS)
