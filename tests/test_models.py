@@ -223,3 +223,21 @@ def test_mlp_projectors_round_trip(toy_tokenizer, tmp_path):
     again = AutoModel.from_pretrained(tmp_path)
     assert isinstance(again.diffusion_head.condition_projector, torch.nn.Sequential)
     assert_same_outputs(model, again, toy_tokenizer)
+
+
+def test_parameter_groups_take_per_module_learning_rates(tiny_model):
+    from omni.models.trainable import set_trainable
+    from omni.train.trainer import parameter_groups
+
+    set_trainable(tiny_model, ["*"])
+    groups = parameter_groups(tiny_model, 0.1, 1e-4, {"plugins.dream_queries.*": 1e-3, "plugins.*projector*": 5e-4,
+                                                      "plugins.*": 7e-4})
+    by_id = {id(p): (g["lr"], g["weight_decay"]) for g in groups for p in g["params"]}
+    named = dict(tiny_model.named_parameters())
+    assert by_id[id(named["plugins.dream_queries.embeddings"])][0] == 1e-3
+    projector = next(n for n in named if "vision_encoder.projector" in n and n.endswith("weight"))
+    assert by_id[id(named[projector])][0] == 5e-4  # the first matching pattern wins over the broader "plugins.*"
+    llm_weight = next(n for n in named if n.startswith("llm.") and n.endswith("q_proj.weight"))
+    llm_norm = next(n for n in named if n.startswith("llm.") and "norm" in n)
+    assert by_id[id(named[llm_weight])] == (1e-4, 0.1) and by_id[id(named[llm_norm])] == (1e-4, 0.0)
+    assert sum(len(g["params"]) for g in groups) == sum(p.requires_grad for p in tiny_model.parameters())

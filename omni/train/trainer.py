@@ -11,6 +11,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Iterator
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +36,19 @@ logger = get_logger(__name__)
 NO_DECAY = ("bias", "norm", "embeddings")  # biases, norm weights and learnable query embeddings
 
 
-def parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    decay, no_decay = [], []
+def parameter_groups(model: torch.nn.Module, weight_decay: float, learning_rate: float,
+                     learning_rates: dict[str, float] | None = None) -> list[dict[str, Any]]:
+    """Optimizer groups by (learning rate, weight decay): norms, biases and 1-d parameters take no decay; a parameter
+    whose name matches a pattern of `learning_rates` (the first that matches, in order) takes that rate, e.g. new
+    projectors and dream queries faster than a pretrained LLM."""
+    groups: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
     for name, parameter in model.named_parameters():
-        if parameter.requires_grad:
-            (no_decay if any(k in name.lower() for k in NO_DECAY) or parameter.ndim < 2 else decay).append(parameter)
-    return [g for g in ({"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}) if g["params"]]
+        if not parameter.requires_grad:
+            continue
+        lr = next((rate for pattern, rate in (learning_rates or {}).items() if fnmatch(name, pattern)), learning_rate)
+        decay = 0.0 if any(k in name.lower() for k in NO_DECAY) or parameter.ndim < 2 else weight_decay
+        groups.setdefault((lr, decay), []).append(parameter)
+    return [{"params": params, "lr": lr, "weight_decay": decay} for (lr, decay), params in groups.items()]
 
 
 class Trainer:
@@ -87,7 +95,8 @@ class Trainer:
         args = self.args
         torch.manual_seed(args.seed + self.rank)  # different diffusion noise per rank; the model was built before
         model = self._prepare_model()
-        optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay), lr=args.learning_rate,
+        optimizer = torch.optim.AdamW(parameter_groups(model, args.weight_decay, args.learning_rate, args.learning_rates),
+                                      lr=args.learning_rate,
                                       betas=(args.adam_beta1, args.adam_beta2), eps=args.adam_epsilon)
         scheduler = get_scheduler(args.lr_scheduler_type, optimizer, num_warmup_steps=math.ceil(args.warmup_ratio * args.max_steps),
                                   num_training_steps=args.max_steps)

@@ -15,6 +15,8 @@ class TrainingArguments:
     per_device_train_batch_size: int = 4
     gradient_accumulation_steps: int = 1
     learning_rate: float = 2e-3
+    # per-parameter learning rates: {glob over parameter names: rate}, first match wins; the rest use learning_rate
+    learning_rates: dict[str, float] = field(default_factory=dict)
     weight_decay: float = 0.0
     adam_beta1: float = 0.9
     adam_beta2: float = 0.999
