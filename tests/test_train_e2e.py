@@ -118,6 +118,17 @@ def test_sigkill_mid_training_resumes_bit_identically(toy_data, tmp_path):
     assert [r["vm_loss"] for r in a] == [r["vm_loss"] for r in b]
 
 
+def test_resume_on_a_different_number_of_processes(toy_data, tmp_path):
+    """A checkpoint written by two processes (sharded with DCP) resumes in one: DCP reshards the state on load."""
+    common = ("training.save_steps=2", "training.lr_scheduler_type=constant", "training.warmup_ratio=0.0")
+    torchrun("stage1_creation.py", tmp_path, toy_data, "training.max_steps=2", *common)
+    command = torchrun_command("stage1_creation.py", tmp_path, toy_data, "training.max_steps=4", *common)
+    single = subprocess.run([sys.executable, *command[6:]], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+    assert single.returncode == 0, single.stderr[-3000:]
+    assert "resumed from" in single.stdout + single.stderr and "(step 2)" in single.stdout + single.stderr
+    assert [r["step"] for r in metrics(tmp_path)] == [1, 2, 3, 4]
+
+
 def test_lora_stage_trains_adapters_resumes_exactly_and_merges(toy_data, tmp_path):
     """LoRA under FSDP2 with two processes: only adapters and projectors train, a restart continues bit for bit, and
     the merged export is a plain model."""
