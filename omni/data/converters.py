@@ -47,6 +47,28 @@ class ConversionReport:
         return "\n".join(lines)
 
 
+def add_output_arguments(parser: Any) -> None:
+    """The output options every converter script takes."""
+    parser.add_argument("--out", type=Path, help="output folder (not needed with --validate)")
+    parser.add_argument("--shard_size", type=int, default=1000)
+    parser.add_argument("--validate", action="store_true", help="check everything, write nothing")
+
+
+def output_folder(parser: Any, args: Any) -> Path | None:
+    """Where to write (None: only validate); an error when neither `--out` nor `--validate` was given."""
+    if not args.validate and args.out is None:
+        parser.error("give --out, or --validate to only check")
+    return None if args.validate else args.out
+
+
+def print_report(report: ConversionReport) -> int:
+    """Every problem, then the summary; the exit status: 1 if anything was reported."""
+    for problem in report.problems:
+        print(problem)
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
 def read_image(path: Path) -> tuple[bytes, str]:
     """The file's bytes and webdataset extension, after checking that it decodes (a truncated JPEG raises here)."""
     data = path.read_bytes()

@@ -54,6 +54,6 @@ def merge_lora(model: nn.Module) -> nn.Module:
         if isinstance(module, LoraLayer):
             module.merge()
             parent, _, child = name.rpartition(".")
-            setattr(model.llm.get_submodule(parent) if parent else model.llm, child, module.get_base_layer())
+            setattr(model.llm.get_submodule(parent), child, module.get_base_layer())
     model.config.lora = None
     return model

@@ -77,22 +77,33 @@ def run(session: ChatSession, lines: Iterable[str], write: Callable[[str], None]
         attached = None
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Chat with DreamLLM (text and images in, text and images out)")
+def add_session_arguments(parser: argparse.ArgumentParser, out: str, max_new_tokens: int, max_images: int) -> None:
+    """The options of a conversation front end (this chat, the Gradio demo): model, image folder, generation."""
     parser.add_argument("--model", required=True)
-    parser.add_argument("--out", default="chat_images")
+    parser.add_argument("--out", default=out)
     parser.add_argument("--steps", type=int, default=25)
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--guidance_rescale", type=float, default=0.0)
-    parser.add_argument("--max_new_tokens", type=int, default=64)
-    parser.add_argument("--max_images", type=int, default=2)
-    args = parser.parse_args(argv)
+    parser.add_argument("--max_new_tokens", type=int, default=max_new_tokens)
+    parser.add_argument("--max_images", type=int, default=max_images)
+
+
+def generator_and_options(args: argparse.Namespace) -> tuple[DreamLLMGenerator, dict[str, object]]:
+    """The generator of `--model` and the `generate_document` options the parsed arguments ask for."""
     from projects.dreamllm.model_loading import build_model
 
     model, tokenizer = build_model(None, None, args.model)
-    session = ChatSession(DreamLLMGenerator(model, tokenizer), args.out, num_inference_steps=args.steps,
-                          guidance_scale=args.guidance, guidance_rescale=args.guidance_rescale,
-                          max_new_tokens=args.max_new_tokens, max_images=args.max_images)
+    options = {"num_inference_steps": args.steps, "guidance_scale": args.guidance, "guidance_rescale": args.guidance_rescale,
+               "max_new_tokens": args.max_new_tokens, "max_images": args.max_images}
+    return DreamLLMGenerator(model.eval(), tokenizer), options
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Chat with DreamLLM (text and images in, text and images out)")
+    add_session_arguments(parser, "chat_images", max_new_tokens=64, max_images=2)
+    args = parser.parse_args(argv)
+    generator, options = generator_and_options(args)
+    session = ChatSession(generator, args.out, **options)
     print("DreamLLM chat. /image PATH attaches an image, /reset starts over, /quit leaves.")
 
     def prompts():

@@ -16,7 +16,7 @@ from typing import Any
 from PIL import Image
 
 from omni.models.dreamllm.generation import DreamLLMGenerator
-from projects.dreamllm.chat import ChatSession
+from projects.dreamllm.chat import ChatSession, add_session_arguments, generator_and_options
 
 Message = dict[str, Any]
 
@@ -85,12 +85,7 @@ def build_demo(generator: DreamLLMGenerator, out: str | Path = "demo_images", **
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Gradio demo of a trained DreamLLM")
-    parser.add_argument("--model", required=True)
-    parser.add_argument("--out", default="demo_images")
-    parser.add_argument("--steps", type=int, default=25)
-    parser.add_argument("--guidance", type=float, default=3.0)
-    parser.add_argument("--max_new_tokens", type=int, default=96)
-    parser.add_argument("--max_images", type=int, default=4)
+    add_session_arguments(parser, "demo_images", max_new_tokens=96, max_images=4)
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--share", action="store_true")
     args = parser.parse_args(argv)
@@ -98,11 +93,8 @@ def main(argv: list[str] | None = None) -> None:
         import gradio  # noqa: F401
     except ImportError:
         raise SystemExit('the demo needs gradio: pip install -e ".[demo]"') from None
-    from projects.dreamllm.model_loading import build_model
-
-    model, tokenizer = build_model(None, None, args.model)
-    demo = build_demo(DreamLLMGenerator(model.eval(), tokenizer), args.out, num_inference_steps=args.steps,
-                      guidance_scale=args.guidance, max_new_tokens=args.max_new_tokens, max_images=args.max_images)
+    generator, options = generator_and_options(args)
+    demo = build_demo(generator, args.out, **options)
     demo.launch(server_port=args.port, share=args.share)
 
 

@@ -197,7 +197,7 @@ class ToyEvaluator:
         from omni.models.dreamllm.document import documents_page
 
         stories = load_test(self.data_root, "interleaved", self.num_documents)
-        documents, predicted, truth, unread = [], [], [], 0
+        documents, judged, truth, unread = [], [], [], 0
         for i, story in enumerate(tqdm(stories, desc="documents", leave=False)):
             document = gen.generate_document(gen.builder.chat_prompt(story["meta"]["instruction"]), max_new_tokens=max_new_tokens,
                                              max_images=4, num_inference_steps=self.steps, guidance_scale=self.guidance,
@@ -212,7 +212,7 @@ class ToyEvaluator:
                 if scene is None:
                     unread += 1
                     continue
-                predicted += self.judge([part])
+                judged.append(part)
                 truth.append(scene.to_dict())
         images = sum(len(d.images) for d in documents)
         result: dict[str, Any] = {
@@ -222,7 +222,7 @@ class ToyEvaluator:
             "documents_images_readable": (images - unread) / max(1, images),
         }
         if truth:
-            result.update({f"documents_{k}": v for k, v in attribute_scores(predicted, truth).items()})
+            result.update({f"documents_{k}": v for k, v in attribute_scores(self.judge(judged), truth).items()})
         result["documents_examples"] = [d.text for d in documents[:3]]
         if self.out:
             self.out.mkdir(parents=True, exist_ok=True)

@@ -16,25 +16,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from omni.data.converters import mmc4_to_shards
+from omni.data.converters import add_output_arguments, mmc4_to_shards, output_folder, print_report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jsonl", required=True, type=Path)
     parser.add_argument("--image_root", required=True, type=Path)
-    parser.add_argument("--out", type=Path, help="output folder (not needed with --validate)")
-    parser.add_argument("--shard_size", type=int, default=1000)
     parser.add_argument("--strict", action="store_true", help="skip a document with any bad image")
-    parser.add_argument("--validate", action="store_true", help="check everything, write nothing")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
-    if not args.validate and args.out is None:
-        parser.error("give --out, or --validate to only check")
-    report = mmc4_to_shards(args.jsonl, args.image_root, None if args.validate else args.out, args.shard_size, args.strict)
-    for problem in report.problems:
-        print(problem)
-    print(report.summary())
-    return 1 if report.problems else 0
+    out = output_folder(parser, args)
+    return print_report(mmc4_to_shards(args.jsonl, args.image_root, out, args.shard_size, args.strict))
 
 
 if __name__ == "__main__":

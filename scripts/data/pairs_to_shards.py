@@ -16,26 +16,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from omni.data.converters import pairs_to_shards
+from omni.data.converters import add_output_arguments, output_folder, pairs_to_shards, print_report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", required=True, type=Path, help="an image folder or a CSV file")
-    parser.add_argument("--out", type=Path, help="output folder (not needed with --validate)")
-    parser.add_argument("--shard_size", type=int, default=1000)
     parser.add_argument("--image_column", default="image")
     parser.add_argument("--caption_column", default="caption")
-    parser.add_argument("--validate", action="store_true", help="check everything, write nothing")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
-    if not args.validate and args.out is None:
-        parser.error("give --out, or --validate to only check")
-    report = pairs_to_shards(args.source, None if args.validate else args.out, args.shard_size, args.caption_column,
-                             args.image_column)
-    for problem in report.problems:
-        print(problem)
-    print(report.summary())
-    return 1 if report.problems else 0
+    out = output_folder(parser, args)
+    return print_report(pairs_to_shards(args.source, out, args.shard_size, args.caption_column, args.image_column))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ class DreamLLMGenerator:
             tokenizer, config.special_token_ids,
             model.vision_encoder.num_tokens if model.vision_encoder else 0,
             model.dream_queries.num_queries if model.dream_queries else 0, config.model_max_length,
-            template=getattr(config, "conversation_template", "vicuna_v1.1"),
+            template=config.conversation_template,
         )
 
     def _batch(self, seqs: list[Sequence], left: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

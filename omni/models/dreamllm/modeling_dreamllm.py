@@ -75,7 +75,7 @@ class DreamLLMForCausalLM(DreamLLMPreTrainedModel):
 
     def _inject_lora(self) -> None:
         """Rebuild the LoRA adapters the config records (a LoRA run's export loads into adapter-shaped modules)."""
-        if getattr(self.config, "lora", None):
+        if self.config.lora:
             from omni.models.lora import inject_lora
 
             inject_lora(self.llm, self.config.lora)

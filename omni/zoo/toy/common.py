@@ -33,11 +33,11 @@ def batches(n: int, batch_size: int, steps: int, seed: int, lengths: torch.Tenso
             cut += [pieces[i] for i in torch.randperm(len(pieces), generator=generator)]
         return cut
 
-    queue: list[torch.Tensor] = []
-    for _ in range(steps):
-        if not queue:
-            queue = epoch()[::-1]
-        yield queue.pop()
+    produced = 0
+    while produced < steps:
+        for batch in epoch()[: steps - produced]:
+            yield batch
+            produced += 1
 
 
 def fit(name: str, parameters: list[torch.nn.Parameter], step_fn: Callable[[torch.Tensor], torch.Tensor], n: int,
