@@ -121,7 +121,8 @@ def test_typed_readers_on_the_toy_world(toy_data, tiny_model, toy_tokenizer):
                               tiny_model.dream_queries.num_queries, 512)
     transform = DreamLLMTransform(builder, "mixed", tiny_model.vision_encoder.preprocess, tiny_model.diffusion_head.preprocess)
     for name, expect in (("toyworld_vqa", ("pixel_values",)), ("toyworld_instructions", ("pixel_values", "dream_pixel_values")),
-                         ("toyworld_interleaved", ("pixel_values", "dream_pixel_values"))):
+                         ("toyworld_interleaved", ("pixel_values", "dream_pixel_values")),
+                         ("toyworld_story_instructions", ("pixel_values", "dream_pixel_values"))):
         info = DataManager.get(name)
         dataset = TypedWebDataset(info.shard_urls(toy_data), info.dataset_type, transform, shuffle_buffer=1, epochs=1, name=name)
         sample = next(iter(dataset))
@@ -131,6 +132,10 @@ def test_typed_readers_on_the_toy_world(toy_data, tiny_model, toy_tokenizer):
         image_mask, dream_mask = tiny_model.block_masks(sample["input_ids"][None])
         assert int(image_mask.sum()) == len(sample["pixel_values"]) * tiny_model.vision_encoder.num_tokens
         assert int(dream_mask.sum()) == len(sample.get("dream_pixel_values", [])) * tiny_model.dream_queries.num_queries
+        if name == "toyworld_story_instructions":  # the request is a user turn: not learnt; the story is
+            text = toy_tokenizer.decode(sample["input_ids"])
+            learnt = toy_tokenizer.decode(sample["labels"][sample["labels"] >= 0])
+            assert "USER: Tell" in text and "Tell" not in learnt and len(learnt) > 40
 
 
 def test_mixture_is_deterministic_and_weighted(toy_data):

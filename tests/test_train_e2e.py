@@ -79,6 +79,9 @@ def test_stage1_creation_resumes_exactly(toy_data, tmp_path):
     torchrun("stage1_creation.py", resumed, toy_data, "training.max_steps=3", *common)
     second = torchrun("stage1_creation.py", resumed, toy_data, "training.max_steps=6", *common)
     assert "resumed from" in second.stdout
+    # the streams start at the saved positions (each rank's own), not by replaying the consumed batches
+    assert "replaying" not in second.stdout + second.stderr
+    assert json.loads((resumed / "checkpoint-3" / "data_rank1.json").read_text())["batches"] == 3
     a, b = metrics(straight), metrics(resumed)
     assert [r["step"] for r in b] == [1, 2, 3, 4, 5, 6]
     assert [r["vm_loss"] for r in a] == [r["vm_loss"] for r in b]  # bit-identical after the restart
@@ -126,6 +129,7 @@ def test_resume_on_a_different_number_of_processes(toy_data, tmp_path):
     single = subprocess.run([sys.executable, *command[6:]], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
     assert single.returncode == 0, single.stderr[-3000:]
     assert "resumed from" in single.stdout + single.stderr and "(step 2)" in single.stdout + single.stderr
+    assert "replaying 2 batches" in single.stdout + single.stderr  # positions of 2 ranks do not fit 1: replayed
     assert [r["step"] for r in metrics(tmp_path)] == [1, 2, 3, 4]
 
 

@@ -11,7 +11,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Omni dataset registry")
     parser.add_argument("command", choices=["list"])
     parser.add_argument("--data_root", default=None)
+    parser.add_argument("--registry", action="append", default=[], metavar="FILE",
+                        help="also register the datasets in this YAML/JSON file (repeatable)")
     args = parser.parse_args(argv)
+    for path in args.registry:
+        DataManager.register_file(path, overwrite=True)
     print(DataManager.table(args.data_root))
 
 

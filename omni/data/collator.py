@@ -3,7 +3,8 @@
 A long interleaved document can carry many images, and every image costs a vision-tower forward (seen) or a VAE
 encode plus a UNet forward and backward (created); `max_images_per_batch` bounds that cost per step. Samples that
 would exceed the cap are left out of the batch (never cut: a sample's image blocks must match its images), the
-first sample is always kept, and what was left out is counted.
+first sample is always kept, and what was left out is counted. The batch carries `data_position`, the stream's
+position after its last sample, which the trainer keeps to resume exactly there.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import torch
 
 from omni.constants import IGNORE_INDEX
+from omni.data.datasets.stream import POSITION_KEY
 
 logger = logging.getLogger(__name__)
 IMAGE_KEYS = ("pixel_values", "dream_pixel_values")
@@ -43,7 +45,9 @@ class DataCollator:
                         len(samples) - len(kept), self.dropped_samples)
         return kept
 
-    def __call__(self, samples: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+    def __call__(self, samples: list[dict[str, Any]]) -> dict[str, Any]:
+        # where the stream stands after this batch (its left-out samples count as consumed): the trainer saves it
+        position = samples[-1].get(POSITION_KEY)
         samples = self.cap(samples)
         length = max(len(s["input_ids"]) for s in samples)
         input_ids = torch.full((len(samples), length), self.pad_token_id, dtype=torch.long)
@@ -57,4 +61,6 @@ class DataCollator:
             tensors = [s[key] for s in samples if s.get(key) is not None]
             if tensors:
                 batch[key] = torch.cat(tensors)
+        if position is not None:
+            batch["data_position"] = position
         return batch

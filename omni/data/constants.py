@@ -27,6 +27,15 @@ DATASETS_INFO_TABLE = [
     )
     for kind, (dataset_type, text) in _TOY_TYPES.items()
     for split in ("train", "test")
+] + [
+    WebDatasetInfo(  # the stories again, as answers to their requests ("Tell a story that begins with ...")
+        name="toyworld_story_instructions" + ("" if split == "train" else "_test"),
+        description=f"Procedural toy world ({split}): the stories as instruction-following documents.",
+        dataset_type=DatasetType.InstructionInterleaved,
+        approx_size=_TOY_SIZES["interleaved"][split != "train"],
+        shard_list_path=f"toyworld/interleaved-{split}.json",
+    )
+    for split in ("train", "test")
 ]
 
 DataManager = DataRegistry("DataManager")

@@ -1,10 +1,11 @@
 """Mix several sample streams by weight: each draw picks a stream with an RNG seeded by (seed, rank, worker).
 
-Deterministic for a seed, so a resumed run that skips the samples it consumed sees exactly what it would have seen.
-With `group_size` set to the per-device batch size, every batch comes from one stream: a batch is padded to its
-longest sample, so mixing 75-token pairs with 500-token documents in one batch spends most of the compute on padding
-(the toy recipe's stage II ran 3x slower for it); the expected share of each stream is unchanged, and all ranks draw
-the same source for a step, so no rank waits for another's long batch.
+Deterministic for a seed. A position is the number of draws made, how far into the current draw's group it is, and
+every stream's own position; resuming replays the draws (a few random numbers each) and starts every stream at its
+position. With `group_size` set to the per-device batch size, every batch comes from one stream: a batch is padded
+to its longest sample, so mixing 75-token pairs with 500-token documents in one batch spends most of the compute on
+padding (the toy recipe's stage II ran 3x slower for it); the expected share of each stream is unchanged, and all
+ranks draw the same source for a step, so no rank waits for another's long batch.
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from torch.utils.data import IterableDataset, get_worker_info
-
-from omni.data.datasets.webdataset_stream import _distributed_position
+from omni.data.datasets.stream import POSITION_KEY, ResumableStream, Slot
 
 
-class MixtureDataset(IterableDataset):
-    def __init__(self, datasets: Sequence[IterableDataset], weights: Sequence[float], seed: int = 0, group_size: int = 1):
+class MixtureDataset(ResumableStream):
+    def __init__(self, datasets: Sequence[ResumableStream], weights: Sequence[float], seed: int = 0, group_size: int = 1):
         super().__init__()
         if len(datasets) != len(weights) or not datasets:
             raise ValueError(f"{len(datasets)} datasets but {len(weights)} weights")
@@ -30,15 +29,23 @@ class MixtureDataset(IterableDataset):
         self.datasets, self.weights, self.seed = list(datasets), [float(w) for w in weights], seed
         self.group_size = group_size
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        rank, _ = _distributed_position()
-        info = get_worker_info()
+    def _iterate(self, slot: Slot, start: dict[str, Any] | None) -> Iterator[dict[str, Any]]:
         # Grouped: the same source on every rank at each step (not per rank), or a step waits for whichever rank
         # drew a long document and batching by source saves little; the streams themselves are split across ranks.
-        rank_key = "all" if self.group_size > 1 else rank
-        rng = random.Random(f"mixture-{self.seed}-{rank_key}-{info.id if info else 0}")
-        streams = [iter(d) for d in self.datasets]
+        rank_key = "all" if self.group_size > 1 else slot.rank
+        rng = random.Random(f"mixture-{self.seed}-{rank_key}-{slot.worker}")
+        draws, in_group = (start["draws"], start["in_group"]) if start else (0, 0)
+        positions = list(start["streams"]) if start else [None] * len(self.datasets)
+        choices = range(len(self.datasets))
+        for _ in range(draws - (1 if in_group else 0)):  # replay the draws already made
+            rng.choices(choices, weights=self.weights)
+        streams = [d._iterate(slot, p) for d, p in zip(self.datasets, positions)]
+        index = rng.choices(choices, weights=self.weights)[0] if in_group else None
         while True:
-            index = rng.choices(range(len(streams)), weights=self.weights)[0]
-            for _ in range(self.group_size):
-                yield next(streams[index])
+            if not in_group:
+                index, draws = rng.choices(choices, weights=self.weights)[0], draws + 1
+            sample = next(streams[index])
+            positions[index] = sample.get(POSITION_KEY)
+            in_group = (in_group + 1) % self.group_size
+            sample[POSITION_KEY] = {"draws": draws, "in_group": in_group, "streams": list(positions)}
+            yield sample

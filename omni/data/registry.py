@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from omni.data.dataset_info import JsonDatasetInfo, WebDatasetInfo, parse_size
+from omni.data.dataset_info import HFDatasetInfo, JsonDatasetInfo, WebDatasetInfo, info_from_dict, parse_size
 
-DatasetInfo = WebDatasetInfo | JsonDatasetInfo
+DatasetInfo = WebDatasetInfo | JsonDatasetInfo | HFDatasetInfo
 
 
 class DataRegistry:
@@ -18,10 +18,31 @@ class DataRegistry:
         self._infos: dict[str, DatasetInfo] = {}
 
     def register(self, infos: DatasetInfo | Iterable[DatasetInfo], overwrite: bool = False) -> None:
-        for info in [infos] if isinstance(infos, (WebDatasetInfo, JsonDatasetInfo)) else infos:
+        for info in [infos] if isinstance(infos, (WebDatasetInfo, JsonDatasetInfo, HFDatasetInfo)) else infos:
             if info.name in self._infos and not overwrite:
                 raise ValueError(f"{self.name}: dataset '{info.name}' is already registered (pass overwrite=True)")
             self._infos[info.name] = info
+
+    def register_file(self, path: str | Path, overwrite: bool = False) -> list[str]:
+        """Register the datasets listed in a YAML or JSON file (a list of entries, or `{datasets: [...]}`; each entry
+        `{format: webdataset|json|hf, name, dataset_type, approx_size, ...}`); returns their names."""
+        from omegaconf import OmegaConf
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{self.name}: dataset registry file {path} not found")
+        content = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+        entries = content.get("datasets") if isinstance(content, dict) else content
+        if not isinstance(entries, list):
+            raise ValueError(f"{path}: expected a list of dataset entries (or {{datasets: [...]}})")
+        infos = []
+        for entry in entries:
+            try:
+                infos.append(info_from_dict(entry))
+            except ValueError as error:
+                raise ValueError(f"{path}: {error}") from None
+        self.register(infos, overwrite=overwrite)
+        return [info.name for info in infos]
 
     def get(self, name: str) -> DatasetInfo:
         if name not in self._infos:
@@ -38,7 +59,7 @@ class DataRegistry:
 
         `sizes` ("10M", "20M", …: samples of each dataset per epoch of the mixture) is the other way to say the same
         thing: the weights are the sizes. MM1's 45:45:10 caption:interleaved:text mixture is `weights=[45, 45, 10]`."""
-        from omni.data.datasets import JsonConversationDataset, TypedWebDataset
+        from omni.data.datasets import HFDataset, JsonConversationDataset, TypedWebDataset
         from omni.data.mixture import MixtureDataset
 
         if not names:
@@ -53,6 +74,8 @@ class DataRegistry:
         for i, info in enumerate(self.get(name) for name in names):
             if isinstance(info, JsonDatasetInfo):
                 streams.append(JsonConversationDataset(info, data_root, transform, seed + i))
+            elif isinstance(info, HFDatasetInfo):
+                streams.append(HFDataset(info, data_root, transform, seed + i))
             else:
                 streams.append(TypedWebDataset(info.shard_urls(data_root), info.dataset_type, transform, seed + i,
                                                shuffle_buffer, info.name))

@@ -1,7 +1,8 @@
 """Checkpoints: sharded trainer state through `torch.distributed.checkpoint`, and a `save_pretrained` export.
 
 Trainer state (`checkpoint-<step>/`) holds only what trains (model and optimizer, via DCP, each rank writing its own
-shards), the step and scheduler, and every rank's RNG states. It is written to a temporary folder and renamed when
+shards), the step and scheduler, every rank's RNG states and every rank's data position (where each loader worker's
+stream stands, so the resumed run reads on from there). It is written to a temporary folder and renamed when
 complete, so a run killed mid-save never resumes from half a checkpoint. The export is a plain
 `save_pretrained` folder (safetensors + config + tokenizer) that `from_pretrained` and the inference CLI read.
 """
@@ -68,7 +69,8 @@ def list_checkpoints(output_dir: str | Path) -> list[Path]:
 
 
 def save_checkpoint(output_dir: str | Path, step: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                    scheduler: Any, trainer_state: dict[str, Any], keep: int = 2) -> Path:
+                    scheduler: Any, trainer_state: dict[str, Any], keep: int = 2,
+                    data_state: dict[str, Any] | None = None) -> Path:
     output_dir = Path(output_dir)
     final = output_dir / f"checkpoint-{step}"
     tmp = output_dir / f".tmp-checkpoint-{step}"
@@ -78,6 +80,8 @@ def save_checkpoint(output_dir: str | Path, step: int, model: torch.nn.Module, o
     barrier()
     dcp.save(_train_state(model, optimizer), checkpoint_id=str(tmp))
     torch.save(rng_state(), tmp / f"rng_rank{_rank()}.pt")
+    if data_state is not None:
+        (tmp / f"data_rank{_rank()}.json").write_text(json.dumps(data_state))
     if is_main_process():
         state = {**trainer_state, "step": step, "scheduler": scheduler.state_dict()}
         (tmp / "trainer_state.json").write_text(json.dumps(state, indent=1))
@@ -104,6 +108,12 @@ def load_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.o
     if rng_file.exists():
         set_rng_state(torch.load(rng_file, weights_only=True))
     return trainer_state
+
+
+def load_data_state(path: str | Path) -> dict[str, Any] | None:
+    """This rank's data position in a checkpoint (None when it has none: an older checkpoint, or more ranks now)."""
+    file = Path(path) / f"data_rank{_rank()}.json"
+    return json.loads(file.read_text()) if file.is_file() else None
 
 
 def export_pretrained(model: torch.nn.Module, output_dir: str | Path, tokenizer: Any = None) -> None:

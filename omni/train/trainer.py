@@ -21,9 +21,10 @@ from tqdm import tqdm
 from transformers import get_scheduler
 
 from omni.constants import IGNORE_INDEX
+from omni.data.datasets.stream import DataPosition
 from omni.models.summary import format_summary, summarize
 from omni.models.trainable import set_trainable
-from omni.train.checkpoint import export_pretrained, list_checkpoints, load_checkpoint, save_checkpoint
+from omni.train.checkpoint import export_pretrained, list_checkpoints, load_checkpoint, load_data_state, save_checkpoint
 from omni.train.distributed import all_reduce_sum, barrier, init_distributed, is_main_process
 from omni.train.fsdp import apply_fsdp
 from omni.train.loggers import MetricLogger
@@ -77,18 +78,35 @@ class Trainer:
             model = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
         return model
 
-    def _batches(self, skip: int) -> Iterator[dict[str, torch.Tensor]]:
+    def _batches(self, consumed: int, saved: dict[str, Any] | None) -> Iterator[dict[str, torch.Tensor]]:
+        """The training batches after the `consumed` ones. A saved data position starts every stream where it stood;
+        without one (an older checkpoint, a dataset that keeps none, another world size or worker count) the stream,
+        a pure function of the seed, is replayed and the consumed batches dropped: exact too, only slower."""
+        workers = self.args.dataloader_num_workers
+        self.data_position = DataPosition(self.world, workers)
+        skip = consumed
+        if consumed and saved and saved.get("positions") and hasattr(self.train_dataset, "load_state_dict"):
+            try:
+                self.train_dataset.load_state_dict(saved)
+                self.data_position, skip = DataPosition(**saved), 0
+            except ValueError as error:
+                logger.warning("the saved data position does not fit this run (%s); replaying %d batches", error, consumed)
+        elif consumed:
+            logger.warning("no data position saved; replaying %d batches to resume the data stream", consumed)
         loader = DataLoader(self.train_dataset, batch_size=self.args.per_device_train_batch_size,
                             collate_fn=self.collator, num_workers=self.args.dataloader_num_workers,
                             persistent_workers=self.args.dataloader_num_workers > 0,
                             # its own generator: creating the iterator must not draw from the global RNG, which the
                             # checkpoint restores (else a resumed run's diffusion noise would differ)
                             generator=torch.Generator().manual_seed(self.args.seed + self.rank))
+        return self._observed(loader, skip)
+
+    def _observed(self, loader: DataLoader, skip: int) -> Iterator[dict[str, torch.Tensor]]:
         iterator = iter(loader)
-        # Resume: the stream is a deterministic function of the seed, so skipping what was consumed is exact.
-        for _ in range(skip):
-            next(iterator)
-        yield from iterator
+        for _ in tqdm(range(skip), desc="replaying data", disable=not skip or not is_main_process()):
+            self.data_position.observe(next(iterator))
+        for batch in iterator:
+            yield self.data_position.observe(batch)
 
     # ---- training ------------------------------------------------------------------------------------------------
     def train(self) -> dict[str, Any]:
@@ -100,15 +118,16 @@ class Trainer:
                                       betas=(args.adam_beta1, args.adam_beta2), eps=args.adam_epsilon)
         scheduler = get_scheduler(args.lr_scheduler_type, optimizer, num_warmup_steps=math.ceil(args.warmup_ratio * args.max_steps),
                                   num_training_steps=args.max_steps)
-        start_step, state = 0, {"bad_steps_total": 0}
+        start_step, state, data_state = 0, {"bad_steps_total": 0}, None
         checkpoints = list_checkpoints(self.output_dir) if args.resume else []
         if checkpoints:
             state = load_checkpoint(checkpoints[-1], model, optimizer, scheduler)
             start_step = state["step"]
+            data_state = load_data_state(checkpoints[-1])
             logger.info("resumed from %s (step %d)", checkpoints[-1], start_step)
         metrics_log = MetricLogger(self.output_dir, [r for r in args.report_to if r != "none"], args.run_name,
                                    self.run_config, enabled=is_main_process(), resume_step=start_step)
-        batches = self._batches(skip=start_step * args.gradient_accumulation_steps)
+        batches = self._batches(start_step * args.gradient_accumulation_steps, data_state)
         trainable = [p for p in model.parameters() if p.requires_grad]
         progress = tqdm(total=args.max_steps, initial=start_step, desc="train", disable=args.disable_tqdm or not is_main_process(),
                         dynamic_ncols=True)
@@ -153,9 +172,11 @@ class Trainer:
             progress.set_postfix(loss=f"{last['loss']:.4f}", lm=f"{last['lm_loss']:.3f}", vm=f"{last['vm_loss']:.4f}")
             progress.update(1)
             if args.save_steps and step % args.save_steps == 0 and step < args.max_steps:
-                save_checkpoint(self.output_dir, step, model, optimizer, scheduler, state, args.save_total_limit)
+                save_checkpoint(self.output_dir, step, model, optimizer, scheduler, state, args.save_total_limit,
+                                self.data_position.state_dict())
         progress.close()
-        save_checkpoint(self.output_dir, args.max_steps, model, optimizer, scheduler, state, args.save_total_limit)
+        save_checkpoint(self.output_dir, args.max_steps, model, optimizer, scheduler, state, args.save_total_limit,
+                        self.data_position.state_dict())
         export_pretrained(self.raw_model if self.world == 1 or args.fsdp else model.module, self.output_dir, self.tokenizer)
         metrics_log.close()
         barrier()

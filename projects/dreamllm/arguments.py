@@ -24,6 +24,8 @@ class ModelArguments:
 @dataclass
 class DataArguments:
     datasets: list[str] = field(default_factory=lambda: ["toyworld_pairs"])
+    # YAML/JSON files of dataset entries registered before `datasets` are looked up (docs/data.md)
+    registry_files: list[str] = field(default_factory=list)
     weights: Optional[list[float]] = None  # mixture weights of `datasets` (default: equal)
     sizes: Optional[list[str]] = None  # or samples of each per epoch ("10M", "20M"): weights proportional to them
     data_root: Optional[str] = None  # default: $OMNI_DATA_ROOT or ./data

@@ -45,6 +45,9 @@ class DreamLLMTransform:
                 turns = [{"from": "human", "value": instruction}, {"from": "gpt", "value": "<document>"}]
                 return self.builder.conversation(turns, documents=[sample])
             return self.builder.interleaved(sample["text_list"], sample["images"], sample["matched_text_index"])
+        if kind == "instruction_interleaved":
+            turns = [{"from": "human", "value": sample["instruction"]}, {"from": "gpt", "value": "<document>"}]
+            return self.builder.conversation(turns, documents=[sample])
         if kind == "text":
             return self.builder.text(sample["text"])
         if kind == "conversation":
