@@ -267,3 +267,20 @@ def test_registry_builds_hugging_face_and_json_infos(hf_root):
         WebDatasetInfo("w", "", "text_only", "1")
     with pytest.raises(ValueError, match="unknown dataset type"):
         HFDatasetInfo("h", "", "pictures", "1", "x")
+
+
+def test_ranks_and_workers_see_each_sample_once_per_epoch(toy_data, tmp_path):
+    from omni.data.datasets.stream import Slot
+
+    slots = [Slot(rank, 2, worker, 2) for rank in range(2) for worker in range(2)]
+    pairs = toy_pairs(toy_data, shuffle_buffer=30, epochs=1)
+    seen = [[s["key"] for s in pairs._iterate(slot, None)] for slot in slots]
+    assert sum(map(len, seen)) == len(set().union(*seen)) == 400
+
+    (tmp_path / "d.json").write_text(json.dumps([{"id": str(i), "conversations": [{"from": "human", "value": "q"},
+                                                                                 {"from": "gpt", "value": "a"}]}
+                                                 for i in range(10)]))
+    info = JsonDatasetInfo("j", "", DatasetType.Conversation, "10", "d.json")
+    entries = JsonConversationDataset(info, tmp_path, epochs=1)
+    seen = [[s["key"] for s in entries._iterate(slot, None)] for slot in slots]
+    assert sorted(sum(seen, [])) == sorted(str(i) for i in range(10))

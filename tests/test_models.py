@@ -137,12 +137,31 @@ def test_pretrained_parts_load_through_the_model_zoo(tmp_path, toy_tokenizer):
         )
         config.attach_tokenizer(toy_tokenizer)
         model = DreamLLMForCausalLM.build(config)
+        for ours, theirs in ((model.plugins.vision_encoder.backbone, clip), (model.plugins.diffusion_head.unet, unet),
+                             (model.plugins.diffusion_head.vae, vae)):
+            assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), theirs.state_dict().values()))
+
+        # an export leaves the frozen backbones out and reloads them from their directories; or holds everything
+        from safetensors import safe_open
+
+        from omni.train.checkpoint import export_pretrained
+
+        export_pretrained(model, tmp_path / "small")
+        export_pretrained(model, tmp_path / "full", include_frozen=True)
+        keys = {name: set(safe_open(tmp_path / name / "model.safetensors", "pt").keys()) for name in ("small", "full")}
+        frozen = {k for k in keys["full"] if k.startswith(("plugins.vision_encoder.backbone.", "plugins.diffusion_head.unet.",
+                                                            "plugins.diffusion_head.vae."))}
+        assert frozen and keys["small"] == keys["full"] - frozen
+        assert "plugins.vision_encoder.projector.weight" in keys["small"]
+        small = DreamLLMForCausalLM.from_pretrained(tmp_path / "small")
+        assert small.config.frozen_by_reference == {"vision_encoder": ["backbone"], "diffusion_head": ["unet", "vae"]}
+        assert model.config.frozen_by_reference is None  # the export did not change the model it wrote
+        reloaded = small.state_dict()
+        assert [k for k, v in model.state_dict().items() if not torch.equal(v, reloaded[k])] == []
+        assert DreamLLMForCausalLM.from_pretrained(tmp_path / "full").config.frozen_by_reference is None
     finally:
         for name in ("test/clip", "test/sd", "test/llama"):
             MODEL_ZOO.pop(name)
-    for ours, theirs in ((model.plugins.vision_encoder.backbone, clip), (model.plugins.diffusion_head.unet, unet),
-                         (model.plugins.diffusion_head.vae, vae)):
-        assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), theirs.state_dict().values()))
     llama_weights = llama.state_dict()
     assert torch.equal(model.llm.state_dict()["model.layers.0.mlp.up_proj.weight"], llama_weights["model.layers.0.mlp.up_proj.weight"])
     # new special tokens appended: the embedding grew, the pretrained rows are untouched

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = [  # shrink the toy config through overrides (exercises the override path too)
@@ -52,6 +53,7 @@ def test_comprehension_learns_with_sharded_llm_and_exports(toy_data, tmp_path):
     assert [r["step"] for r in rows] == list(range(1, 13))
     first, last = (sum(r["lm_loss"] for r in part) / 3 for part in (rows[:3], rows[-3:]))
     assert all(r["vm_loss"] == 0 for r in rows) and last < first - 1.0, [r["lm_loss"] for r in rows]
+    assert {"tokens_per_s", "images_per_s", "tflops_per_device"} <= rows[0].keys() and "mfu" not in rows[0]  # no peak on CPU
     assert (out / "checkpoint-12" / "trainer_state.json").exists() and (out / "config.yaml").exists()
     assert {"__0_0.distcp", "__1_0.distcp"} <= {p.name for p in (out / "checkpoint-12").iterdir()}  # two shards
 
@@ -86,6 +88,19 @@ def test_stage1_creation_resumes_exactly(toy_data, tmp_path):
     assert [r["step"] for r in b] == [1, 2, 3, 4, 5, 6]
     assert [r["vm_loss"] for r in a] == [r["vm_loss"] for r in b]  # bit-identical after the restart
     assert all(r["vm_loss"] > 0 for r in a)
+
+    # a checkpoint (sharded by two processes) exported in one: the latest equals the run's own export
+    from safetensors.torch import load_file
+
+    for step in (6, 3):
+        export = subprocess.run([sys.executable, "-m", "projects.dreamllm.export", "--run", str(resumed), "--out",
+                                 str(tmp_path / f"export{step}"), "--step", str(step)], cwd=ROOT, env=ENV,
+                                capture_output=True, text=True, timeout=120)
+        assert export.returncode == 0, export.stderr[-3000:]
+    final, six, three = (load_file(d / "model.safetensors") for d in (straight, tmp_path / "export6", tmp_path / "export3"))
+    assert six.keys() == final.keys() and all(torch.equal(six[k], final[k]) for k in final)
+    queries = "plugins.dream_queries.embeddings"
+    assert not torch.equal(three[queries], final[queries])
 
     cli = subprocess.run([sys.executable, "-m", "projects.dreamllm.inference", "--model", str(straight), "--generate",
                           "a small red circle at the top", "--output", str(tmp_path / "red.png"), "--steps", "4"],
@@ -156,6 +171,14 @@ def test_lora_stage_trains_adapters_resumes_exactly_and_merges(toy_data, tmp_pat
                             str(tmp_path / "merged")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert merge.returncode == 0, merge.stderr[-2000:]
     assert DreamLLMForCausalLM.from_pretrained(tmp_path / "merged").config.lora is None
+
+
+def test_bf16_with_frozen_plugins_in_bf16_and_bf16_reduction(toy_data, tmp_path):
+    out = tmp_path / "bf16"
+    torchrun("stage1_creation.py", out, toy_data, "training.max_steps=2", "training.bf16=true",
+             "training.reduce_dtype=bfloat16", "training.trainable=['*']")
+    rows = metrics(out)
+    assert len(rows) == 2 and all(r["vm_loss"] > 0 and r["lm_loss"] > 0 for r in rows)
 
 
 @pytest.mark.parametrize("override, message", [("training.max_stepz=3", "Did you mean 'training.max_steps'"),

@@ -1,20 +1,44 @@
-"""`python -m omni.eval --list`: the registered benchmarks, their files and whether they are present."""
+"""`python -m omni.eval --list` shows the registered benchmarks, their files and whether they are present;
+`[torchrun ...] python -m omni.eval run --benchmark NAME --model DIR --out DIR` runs one (omni.eval.runner)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 
-from omni.eval.benchmarks import default_eval_root, table
+from omni.eval.benchmarks import default_eval_root, get_benchmark, table
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Omni evaluation")
+    parser.add_argument("command", nargs="?", choices=["run"], help="run a benchmark")
     parser.add_argument("--list", action="store_true", help="list the registered benchmarks")
     parser.add_argument("--eval_root", default=None, help=f"default: $OMNI_EVAL_ROOT or {default_eval_root()}")
+    parser.add_argument("--benchmark")
+    parser.add_argument("--model", help="a DreamLLM save_pretrained folder")
+    parser.add_argument("--out", help="where predictions, exports and results.json go")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N items")
+    parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--prompt", default=None, help="override the benchmark's prompt template")
+    parser.add_argument("--max_new_tokens", type=int, default=None)
     args = parser.parse_args(argv)
-    if not args.list:
-        parser.error("nothing to do: --list (the runner is still to come)")
-    print(table(args.eval_root))
+    if args.list:
+        print(table(args.eval_root))
+        return
+    if args.command != "run":
+        parser.error("nothing to do: --list, or run --benchmark NAME --model DIR --out DIR")
+    missing = [name for name in ("benchmark", "model", "out") if getattr(args, name) is None]
+    if missing:
+        parser.error(f"run needs --{', --'.join(missing)}")
+    from omni.eval.answerers import DreamLLMAnswerer
+    from omni.eval.runner import run_benchmark
+
+    results = run_benchmark(get_benchmark(args.benchmark), DreamLLMAnswerer(args.model), args.out, args.eval_root,
+                            args.limit, args.batch_size, args.seed, args.prompt, args.max_new_tokens)
+    if results is not None:
+        print(json.dumps(results["scores"], indent=1))
+        print(f"results: {args.out}/results.json")
 
 
 if __name__ == "__main__":

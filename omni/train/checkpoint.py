@@ -116,11 +116,25 @@ def load_data_state(path: str | Path) -> dict[str, Any] | None:
     return json.loads(file.read_text()) if file.is_file() else None
 
 
-def export_pretrained(model: torch.nn.Module, output_dir: str | Path, tokenizer: Any = None) -> None:
-    """Gather the full model on rank 0 and write a `save_pretrained` folder (safetensors)."""
+def export_pretrained(model: torch.nn.Module, output_dir: str | Path, tokenizer: Any = None,
+                      include_frozen: bool = False) -> None:
+    """Gather the full model on rank 0 and write a `save_pretrained` folder (safetensors).
+
+    Frozen plugin backbones that have their own directory (`model_name_or_path`) are left out unless
+    `include_frozen`: the config records them (`frozen_by_reference`) and `from_pretrained` loads them from there, so
+    an export holds what training changed plus random-initialised parts, not a second copy of CLIP and SD."""
     full = get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
     if is_main_process():
-        model.save_pretrained(str(output_dir), state_dict=full)
+        by_reference = getattr(model, "frozen_state_by_reference", None)
+        names, keys = by_reference() if by_reference and not include_frozen else ([], set())
+        previous = model.config.frozen_by_reference if hasattr(model.config, "frozen_by_reference") else None
+        if hasattr(model.config, "frozen_by_reference"):
+            model.config.frozen_by_reference = names or None
+        try:
+            model.save_pretrained(str(output_dir), state_dict={k: v for k, v in full.items() if k not in keys})
+        finally:
+            if hasattr(model.config, "frozen_by_reference"):
+                model.config.frozen_by_reference = previous
         if tokenizer is not None:
             tokenizer.save_pretrained(str(output_dir))
     barrier()

@@ -1,4 +1,4 @@
-"""Metric sinks for the trainer: a JSONL file (always), wandb (offline unless told otherwise), and the console.
+"""Metric sinks for the trainer: a JSONL file (always), wandb (offline unless told otherwise), TensorBoard, the console.
 
 Only rank 0 writes. A metrics file per run is what tests, the loss-curve plot and reports read.
 """
@@ -21,13 +21,19 @@ class MetricLogger:
         self.enabled = enabled
         self.path = Path(output_dir) / "metrics.jsonl"
         self.wandb = None
+        self.tensorboard = None
         if not enabled:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._truncate(resume_step)
-        unknown = set(report_to) - {"wandb", "none"}
+        unknown = set(report_to) - {"wandb", "tensorboard", "none"}
         if unknown:
-            raise ValueError(f"unknown report_to entries {sorted(unknown)}; supported: 'wandb', 'none' (or [])")
+            raise ValueError(f"unknown report_to entries {sorted(unknown)}; supported: 'wandb', 'tensorboard', 'none' (or [])")
+        if "tensorboard" in report_to:
+            from torch.utils.tensorboard import SummaryWriter
+
+            # `purge_step`: a resumed run drops the events a killed run wrote after its checkpoint, as the JSONL does
+            self.tensorboard = SummaryWriter(log_dir=str(self.path.parent / "tensorboard"), purge_step=resume_step + 1)
         if "wandb" in report_to:
             os.environ.setdefault("WANDB_MODE", "offline")  # never phone home unless the user asks for it
             os.environ.setdefault("WANDB_SILENT", "true")
@@ -52,8 +58,15 @@ class MetricLogger:
             f.write(json.dumps({"step": step, **metrics}) + "\n")
         if self.wandb is not None:
             self.wandb.log(metrics, step=step)
+        if self.tensorboard is not None:
+            for key, value in metrics.items():
+                if isinstance(value, (int, float)):
+                    self.tensorboard.add_scalar(f"train/{key}", value, step)
 
     def close(self) -> None:
+        if self.tensorboard is not None:
+            self.tensorboard.close()
+            self.tensorboard = None
         if self.wandb is not None:
             self.wandb.finish()
             self.wandb = None

@@ -26,7 +26,9 @@ from omni.models.summary import format_summary, summarize
 from omni.models.trainable import set_trainable
 from omni.train.checkpoint import export_pretrained, list_checkpoints, load_checkpoint, load_data_state, save_checkpoint
 from omni.train.distributed import all_reduce_sum, barrier, init_distributed, is_main_process
-from omni.train.fsdp import apply_fsdp
+from omni.train.flops import measure as measure_flops
+from omni.train.flops import peak_flops
+from omni.train.fsdp import apply_fsdp, as_dtype, cast_frozen
 from omni.train.loggers import MetricLogger
 from omni.train.training_args import TrainingArguments
 from omni.utils.logging import get_logger
@@ -69,11 +71,15 @@ class Trainer:
         if is_main_process():
             print(format_summary(summarize(model)), flush=True)
         model.to(self.device)
+        frozen_dtype = self.args.frozen_dtype or ("bfloat16" if self.args.bf16 else "float32")
+        cast_frozen(model, as_dtype(frozen_dtype))
+        self.flops = measure_flops(model) if hasattr(model, "llm") and hasattr(model, "diffusion_head") else None
+        self.peak_flops = peak_flops(self.device, self.args.peak_tflops)
         if self.args.gradient_checkpointing:
             model.llm.gradient_checkpointing_enable()
         model.train()
         if self.world > 1 and self.args.fsdp:
-            apply_fsdp(model, self.device, bf16=self.args.bf16)
+            apply_fsdp(model, self.device, bf16=self.args.bf16, reduce_dtype=self.args.reduce_dtype)
         elif self.world > 1:
             model = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
         return model
@@ -108,6 +114,16 @@ class Trainer:
         for batch in iterator:
             yield self.data_position.observe(batch)
 
+    def _work(self, micro: list[dict[str, torch.Tensor]]) -> torch.Tensor:
+        """This rank's tokens (not padding), images seen and created, and training FLOPs in a step's micro-batches."""
+        work = torch.zeros(4, dtype=torch.float64)
+        for batch in micro:
+            tokens = float(batch["attention_mask"].sum()) if "attention_mask" in batch else float(batch["input_ids"].numel())
+            seen, created = (len(batch.get(key, ())) for key in ("pixel_values", "dream_pixel_values"))
+            flops = self.flops.step(tokens, batch["input_ids"].shape[1], seen, created) if self.flops else 0.0
+            work += torch.tensor([tokens, seen, created, flops], dtype=torch.float64)
+        return work
+
     # ---- training ------------------------------------------------------------------------------------------------
     def train(self) -> dict[str, Any]:
         args = self.args
@@ -135,6 +151,7 @@ class Trainer:
         for step in range(start_step + 1, args.max_steps + 1):
             started = time.perf_counter()
             micro = [next(batches) for _ in range(args.gradient_accumulation_steps)]
+            work = all_reduce_sum(self._work(micro))  # tokens, images seen, images created, FLOPs: all ranks
             label_tokens = all_reduce_sum(torch.tensor(float(sum(int((b["labels"][:, 1:] != IGNORE_INDEX).sum()) for b in micro))))
             dream_images = all_reduce_sum(torch.tensor(float(sum(len(b.get("dream_pixel_values", ())) for b in micro))))
             # FSDP averages gradients over ranks, so each rank normalises by the global count / world size.
@@ -166,7 +183,12 @@ class Trainer:
             samples = args.per_device_train_batch_size * args.gradient_accumulation_steps * self.world
             last = {"loss": sums[0].item(), "lm_loss": sums[1].item(), "vm_loss": sums[2].item(),
                     "lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "step_time": elapsed,
-                    "samples_per_s": samples / elapsed, "label_tokens": int(label_tokens), "dream_images": int(dream_images)}
+                    "samples_per_s": samples / elapsed, "label_tokens": int(label_tokens), "dream_images": int(dream_images),
+                    "tokens_per_s": float(work[0]) / elapsed, "images_per_s": float(work[1] + work[2]) / elapsed}
+            if self.flops is not None:
+                last["tflops_per_device"] = float(work[3]) / self.world / elapsed / 1e12
+                if self.peak_flops:
+                    last["mfu"] = last["tflops_per_device"] * 1e12 / self.peak_flops
             if step % args.logging_steps == 0 or step == args.max_steps:
                 metrics_log.log(last, step)
             progress.set_postfix(loss=f"{last['loss']:.4f}", lm=f"{last['lm_loss']:.3f}", vm=f"{last['vm_loss']:.4f}")
@@ -177,7 +199,8 @@ class Trainer:
         progress.close()
         save_checkpoint(self.output_dir, args.max_steps, model, optimizer, scheduler, state, args.save_total_limit,
                         self.data_position.state_dict())
-        export_pretrained(self.raw_model if self.world == 1 or args.fsdp else model.module, self.output_dir, self.tokenizer)
+        export_pretrained(self.raw_model if self.world == 1 or args.fsdp else model.module, self.output_dir, self.tokenizer,
+                          include_frozen=args.export_frozen)
         metrics_log.close()
         barrier()
         if is_main_process():

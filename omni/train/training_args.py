@@ -27,13 +27,18 @@ class TrainingArguments:
     # glob patterns over parameter names; "*" = everything except frozen plugin backbones
     trainable: list[str] = field(default_factory=lambda: ["*"])
     fsdp: bool = True
-    bf16: bool = False
+    bf16: bool = False  # decoder layers compute in bf16 under FSDP (fp32 master weights and optimizer state)
+    reduce_dtype: str = "float32"  # gradient reduce-scatter dtype with bf16: float32 (exact sums) or bfloat16 (half the traffic)
+    frozen_dtype: Optional[str] = None  # frozen plugin backbones (CLIP, VAE, UNet); None: bfloat16 with bf16, else float32
     gradient_checkpointing: bool = False
     dataloader_num_workers: int = 1
     logging_steps: int = 1
     save_steps: int = 0  # 0: only at the end
     save_total_limit: int = 2
     resume: bool = True
+    # the final export: frozen plugin backbones with their own directory are referenced, not copied (False), or copied
+    export_frozen: bool = False
     max_bad_steps: int = 10  # consecutive non-finite losses before the run stops
+    peak_tflops: Optional[float] = None  # the device's peak for MFU; None: known GPUs' dense bf16 peak, none on CPU
     report_to: list[str] = field(default_factory=lambda: ["wandb"])
     disable_tqdm: bool = False

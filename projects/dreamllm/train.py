@@ -39,9 +39,8 @@ def build_dataset(args: Arguments, model, tokenizer):
                              sizes=args.data.sizes)
 
 
-def train(args: Arguments) -> dict:
-    init_distributed()
-    torch.manual_seed(args.training.seed)  # identical initial weights on every rank
+def prepare_model(args: Arguments):
+    """The model a run trains, as its config describes it: built or loaded, merged, this stage's loss weights, LoRA."""
     model, tokenizer = build_model(args.model.config, args.model.tokenizer_name_or_path, args.model.init_from,
                                    args.model.merge_from)
     for name in ("loss_weight_lm", "loss_weight_vm"):
@@ -49,6 +48,13 @@ def train(args: Arguments) -> dict:
             setattr(model.config, name, getattr(args.model, name))
     if args.model.lora and not model.config.lora:  # a LoRA stage on top of a plain model (a resumed one has them)
         apply_lora(model, **args.model.lora)
+    return model, tokenizer
+
+
+def train(args: Arguments) -> dict:
+    init_distributed()
+    torch.manual_seed(args.training.seed)  # identical initial weights on every rank
+    model, tokenizer = prepare_model(args)
     dataset = build_dataset(args, model, tokenizer)
     trainer = Trainer(model, args.training, dataset, DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch), tokenizer,
                       run_config=dataclasses.asdict(args))

@@ -30,6 +30,9 @@ class DreamLLMConfig(PreTrainedConfig):
     conversation_template: str = "vicuna_v1.1"
     # LoRA adapters on the LLM (omni.models.lora): {"r", "alpha", "dropout", "target_modules"}, or None
     lora: dict | None = None
+    # frozen backbones an export left out, {plugin: [parts]}: `from_pretrained` loads them from the plugin's own
+    # `model_name_or_path` (a 7B DreamLLM export in bf16 is then 13.5 GB, not 16 GB with CLIP-L and SD 2.1 copied in)
+    frozen_by_reference: dict | None = None
     attn_implementation: str = "sdpa"
     tie_word_embeddings: bool = False
 

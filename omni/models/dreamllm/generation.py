@@ -53,6 +53,26 @@ class DreamLLMGenerator:
         )
         return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in new_tokens]
 
+    @torch.no_grad()
+    def loglikelihood(self, images: list[Image.Image | None], contexts: list[str],
+                      continuations: list[str]) -> list[tuple[float, bool]]:
+        """log p(continuation | the chat prompt of context and image), and whether greedy decoding would produce
+        exactly it: how multiple-choice harnesses (lmms-eval) score a model."""
+        seqs, starts = [], []
+        for image, context, continuation in zip(images, contexts, continuations):
+            seq = self.builder.chat_prompt(context, image)
+            starts.append(len(seq))
+            seqs.append(seq.add(self.builder.text_ids(continuation), learn=True))
+        input_ids, attention_mask, embeds = self._batch(seqs, left=False)
+        logits = self.model.llm(inputs_embeds=embeds, attention_mask=attention_mask).logits.float()
+        results = []
+        for row, (seq, start) in enumerate(zip(seqs, starts)):
+            targets = input_ids[row, start:len(seq)]
+            logprobs = logits[row, start - 1:len(seq) - 1].log_softmax(-1)
+            total = logprobs.gather(-1, targets[:, None]).sum().item()
+            results.append((total, bool((logprobs.argmax(-1) == targets).all())))
+        return results
+
     def describe(self, image: Image.Image | None, prompt: str, max_new_tokens: int = 32) -> str:
         """Caption-style answer (the stage I format: `<s> [image] prompt`)."""
         if image is not None:

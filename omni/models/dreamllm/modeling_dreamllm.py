@@ -8,7 +8,9 @@ dream-query slots → the diffusion head's MSE. Loss = w_lm · LM + w_vm · VM.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -72,6 +74,41 @@ class DreamLLMForCausalLM(DreamLLMPreTrainedModel):
             for plugin in model.plugins.values():
                 plugin.load_pretrained()
         return model
+
+    @classmethod
+    def from_pretrained(cls, *args: Any, **kwargs: Any) -> DreamLLMForCausalLM:
+        """A saved DreamLLM; plugins exported by reference load their frozen backbones from their own directories."""
+        config = kwargs.get("config")
+        if not isinstance(config, DreamLLMConfig) and args:
+            config = DreamLLMConfig.from_pretrained(args[0])
+        referenced = (config.frozen_by_reference or {}) if isinstance(config, DreamLLMConfig) else {}
+        # the backbones left out are loaded below: not "missing" (transformers would list each tensor as newly
+        # initialised); anything else missing is still reported
+        ignored = cls._keys_to_ignore_on_load_missing
+        cls._keys_to_ignore_on_load_missing = [rf"^plugins\.{re.escape(name)}\.{re.escape(part)}\."
+                                               for name, parts in referenced.items() for part in parts] or ignored
+        try:
+            model = super().from_pretrained(*args, **kwargs)
+        finally:
+            cls._keys_to_ignore_on_load_missing = ignored
+        for name in model.config.frozen_by_reference or []:
+            plugin = model.plugins[name]
+            dtypes = {module: next(module.parameters()).dtype for module in plugin.frozen_modules().values()}
+            plugin.load_pretrained()
+            for module, dtype in dtypes.items():
+                module.to(dtype)
+        return model
+
+    def frozen_state_by_reference(self) -> tuple[dict[str, list[str]], set[str]]:
+        """The frozen backbones an export can leave out (of plugins with a `model_name_or_path` to reload them
+        from), as {plugin: [parts]}, and the state-dict keys that leaves out."""
+        parts, keys = {}, set()
+        for name, plugin in self.plugins.items():
+            if getattr(plugin, "model_name_or_path", None) and plugin.frozen_modules():
+                parts[name] = sorted(plugin.frozen_modules())
+                keys |= {f"plugins.{name}.{part}.{key}" for part, module in plugin.frozen_modules().items()
+                         for key in module.state_dict()}
+        return parts, keys
 
     def _inject_lora(self) -> None:
         """Rebuild the LoRA adapters the config records (a LoRA run's export loads into adapter-shaped modules)."""

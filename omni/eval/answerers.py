@@ -1,0 +1,43 @@
+"""Models as the runner sees them: `answer(images, prompts, max_new_tokens)` → one text per prompt, plus a
+description recorded with the results. A DreamLLM answers in its chat template with greedy decoding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from PIL import Image
+
+
+class Answerer(Protocol):
+    def answer(self, images: list[list[Image.Image]], prompts: list[str], max_new_tokens: int) -> list[str]: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+class DreamLLMAnswerer:
+    def __init__(self, model_dir: str | Path, device: str | None = None):
+        import torch
+        from transformers import AutoTokenizer
+
+        from omni.models.dreamllm import DreamLLMForCausalLM
+        from omni.models.dreamllm.generation import DreamLLMGenerator
+
+        self.model_dir = str(model_dir)
+        model = DreamLLMForCausalLM.from_pretrained(self.model_dir).eval()
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.generator = DreamLLMGenerator(model.to(device), AutoTokenizer.from_pretrained(self.model_dir))
+        self.template = model.config.conversation_template
+
+    def answer(self, images: list[list[Image.Image]], prompts: list[str], max_new_tokens: int) -> list[str]:
+        if any(len(group) > 1 for group in images):
+            raise ValueError("DreamLLMAnswerer takes one image per question")
+        return self.generator.answer([group[0] if group else None for group in images], prompts, max_new_tokens)
+
+    def loglikelihood(self, images: list[list[Image.Image]], contexts: list[str],
+                      continuations: list[str]) -> list[tuple[float, bool]]:
+        return self.generator.loglikelihood([group[0] if group else None for group in images], contexts, continuations)
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": "dreamllm", "path": str(Path(self.model_dir).resolve()), "conversation_template": self.template,
+                "decoding": "greedy"}

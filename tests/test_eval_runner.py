@@ -1,0 +1,142 @@
+"""The benchmark runner on small files in the official layouts: readers, prompts, sharding over two processes,
+merging, scoring, the servers' export files and the reproducibility record."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from omni.data.toyworld import COLORS, render, sample_scene
+from omni.eval.benchmarks import get_benchmark
+from omni.eval.prompts import requests
+from omni.eval.runner import merge, run_benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def eval_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("eval")
+    images = root / "coco" / "val2014"
+    images.mkdir(parents=True)
+    scenes = {i: sample_scene(5, i) for i in range(6)}
+    for i, scene in scenes.items():
+        render(scene).save(images / f"COCO_val2014_{i:012d}.jpg")
+    (root / "vqav2").mkdir()
+    questions = [{"question_id": 100 + i, "image_id": i, "question": f"What color is shape {i}?"} for i in scenes]
+    annotations = [{"question_id": 100 + i, "answers": [{"answer": scene.color}] * 10} for i, scene in scenes.items()]
+    (root / "vqav2" / "v2_OpenEnded_mscoco_val2014_questions.json").write_text(json.dumps({"questions": questions}))
+    (root / "vqav2" / "v2_mscoco_val2014_annotations.json").write_text(json.dumps({"annotations": annotations}))
+    (root / "coco" / "annotations").mkdir()
+    (root / "coco" / "annotations" / "captions_val2014.json").write_text(json.dumps({
+        "images": [{"id": i, "file_name": f"COCO_val2014_{i:012d}.jpg"} for i in scenes],
+        "annotations": [{"image_id": i, "caption": text} for i, scene in scenes.items()
+                        for text in (scene.caption(), f"a picture of a {scene.color} {scene.shape}")]}))
+    (root / "pope").mkdir()
+    for split in ("random", "popular", "adversarial"):
+        lines = [{"question_id": i, "image": f"COCO_val2014_{i:012d}.jpg", "label": "yes" if i % 2 else "no",
+                  "text": f"Is there a {scene.shape} in image {i} ({split})?"} for i, scene in scenes.items()]
+        (root / "pope" / f"coco_pope_{split}.json").write_text("\n".join(json.dumps(line) for line in lines))
+    (root / "mmbench").mkdir()
+    with (root / "mmbench" / "mmbench_dev_20230712.tsv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, ["index", "question", "hint", "A", "B", "C", "D", "answer", "category", "image"],
+                                delimiter="\t")
+        writer.writeheader()
+        for i, scene in list(scenes.items())[:3]:
+            buffer = io.BytesIO()
+            render(scene).save(buffer, format="PNG")
+            options = [scene.color] + [c for c in COLORS if c != scene.color][:3]
+            writer.writerow({"index": i, "question": f"Which colour is shape {i}?", "hint": "nan",
+                             **dict(zip("ABCD", options)), "answer": "A", "category": "colour",
+                             "image": base64.b64encode(buffer.getvalue()).decode()})
+    (root / "mmvet" / "images").mkdir(parents=True)
+    render(scenes[0]).save(root / "mmvet" / "images" / "v1_0.png")
+    (root / "mmvet" / "mm-vet.json").write_text(json.dumps({"v1_0": {"imagename": "v1_0.png", "question": "What is it?",
+                                                                     "answer": scenes[0].caption(), "capability": ["rec"]}}))
+    return root
+
+
+class Oracle:
+    """Answers every request right (through the prompts the runner builds), so scores must be perfect."""
+
+    def __init__(self, benchmark, root):
+        self.truth = {}
+        for request in requests(benchmark, benchmark.read(root)):
+            key = (request.prompt, request.item.images()[0].tobytes())
+            self.truth[key] = request.circular.answer if request.circular else request.item.answers[0]
+
+    def answer(self, images, prompts, max_new_tokens):
+        assert all(len(group) == 1 and group[0].size == (64, 64) for group in images)
+        return [self.truth[(p, group[0].tobytes())] for p, group in zip(prompts, images)]
+
+    def describe(self):
+        return {"type": "oracle"}
+
+
+@pytest.mark.parametrize("name", ["vqav2", "coco_captions", "pope", "mmbench", "mmvet"])
+def test_a_perfect_model_scores_perfectly(eval_root, tmp_path, name):
+    benchmark = get_benchmark(name)
+    results = run_benchmark(benchmark, Oracle(benchmark, eval_root), tmp_path, eval_root, batch_size=4)
+    scores = results["scores"]
+    if name == "vqav2":
+        assert scores["accuracy"] == 100.0 and (tmp_path / "vqav2_answers.json").exists()
+    elif name == "coco_captions":
+        assert scores["bleu_1"] > 0.9 and scores["cider"] > 1.0
+    elif name == "pope":
+        assert scores["mean_f1"] == 1.0 and set(scores) == {"random", "popular", "adversarial", "mean_f1"}
+    elif name == "mmbench":
+        assert scores["circular"] == 1.0 and results["requests"] == 12  # 3 questions x 4 rotations
+        rows = list(csv.DictReader((tmp_path / "mmbench_submission.tsv").open(), delimiter="\t"))
+        assert [r["prediction"] for r in rows] == ["A", "A", "A"]
+    else:
+        assert json.loads((tmp_path / "mmvet_results.json").read_text()) == {"v1_0": sample_scene(5, 0).caption()}
+    lines = (tmp_path / "predictions.jsonl").read_text().splitlines()
+    assert len(lines) == results["requests"] and not list(tmp_path.glob("predictions.rank*"))
+    assert results["prompt"] == benchmark.prompt and results["seed"] == 0 and results["processes"] == 1
+
+
+def test_mmbench_passes_rotate_the_letters(eval_root):
+    benchmark = get_benchmark("mmbench")
+    asked = requests(benchmark, benchmark.read(eval_root)[:1])
+    assert [r.circular.answer for r in asked] == ["A", "D", "C", "B"]  # the right option moves with each rotation
+    assert "A. " in asked[1].prompt and asked[0].prompt != asked[1].prompt
+
+
+def test_merge_refuses_missing_or_repeated_answers(eval_root, tmp_path):
+    benchmark = get_benchmark("vqav2")
+    asked = requests(benchmark, benchmark.read(eval_root))
+    rows = [{"key": r.key, "prediction": "x"} for r in asked]
+    (tmp_path / "predictions.rank0.jsonl").write_text("\n".join(json.dumps(r) for r in rows[:-1]))
+    with pytest.raises(RuntimeError, match="1 requests have no answer"):
+        merge(tmp_path, 1, asked)
+    (tmp_path / "predictions.rank0.jsonl").write_text("\n".join(json.dumps(r) for r in rows + rows[:1]))
+    with pytest.raises(RuntimeError, match="answered twice"):
+        merge(tmp_path, 1, asked)
+
+
+def test_two_processes_with_a_tiny_dreamllm(eval_root, tmp_path, tiny_model, toy_tokenizer):
+    tiny_model.save_pretrained(tmp_path / "model")
+    toy_tokenizer.save_pretrained(tmp_path / "model")
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "omni.eval",
+               "run", "--benchmark", "vqav2", "--model", str(tmp_path / "model"), "--out", str(tmp_path / "out"),
+               "--eval_root", str(eval_root), "--batch_size", "2", "--max_new_tokens", "4"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["processes"] == 2 and results["requests"] == 6 and 0 <= results["scores"]["accuracy"] <= 100
+    assert results["model"]["path"] == str((tmp_path / "model").resolve()) and results["decoding"]["max_new_tokens"] == 4
+    assert results["git_revision"] and results["model"]["decoding"] == "greedy"
+    assert len((tmp_path / "out" / "predictions.jsonl").read_text().splitlines()) == 6
+
+
+def test_unknown_benchmark_suggests_the_close_one():
+    with pytest.raises(KeyError, match="Did you mean 'vqav2'"):
+        get_benchmark("vqa2")
