@@ -190,6 +190,7 @@ def test_benchmark_registry_lists_what_is_present(tmp_path):
     for benchmark in BENCHMARKS.values():
         module, _, function = benchmark.metric.rpartition(".")
         assert callable(getattr(importlib.import_module(module), function))  # each names a real metric
+        assert benchmark.reader is not None or benchmark.task == "t2i"  # and can read its files
     (tmp_path / "mmbench").mkdir()
     (tmp_path / "mmbench" / "mmbench_dev_20230712.tsv").write_text("index\tquestion\n")
     result = subprocess.run([sys.executable, "-m", "omni.eval", "--list", "--eval_root", str(tmp_path)],

@@ -140,3 +140,76 @@ def test_two_processes_with_a_tiny_dreamllm(eval_root, tmp_path, tiny_model, toy
 def test_unknown_benchmark_suggests_the_close_one():
     with pytest.raises(KeyError, match="Did you mean 'vqav2'"):
         get_benchmark("vqa2")
+
+
+def tiny_clip(folder: Path, tokenizer) -> Path:
+    import torch
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+
+    torch.manual_seed(0)
+    config = CLIPConfig(text_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+                                     "num_attention_heads": 2, "vocab_size": len(tokenizer),
+                                     "eos_token_id": tokenizer.eos_token_id},
+                        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+                                       "num_attention_heads": 2, "image_size": 32, "patch_size": 16}, projection_dim=16)
+    CLIPModel(config).save_pretrained(folder)
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+class Painter:
+    """Makes a solid image per caption whose shade depends on the seed: candidates differ, runs repeat."""
+
+    def __init__(self):
+        self.calls = []
+
+    def create(self, prompts, seed, num_inference_steps=25, guidance_scale=3.0, scheduler="ddim"):
+        self.calls.append((tuple(prompts), seed))
+        from PIL import Image
+
+        return [Image.new("RGB", (32, 32), ((seed * 37 + i * 11) % 256, 80, 160)) for i in range(len(prompts))]
+
+    def describe(self):
+        return {"type": "painter"}
+
+
+class Pool(__import__("torch").nn.Module):
+    def __init__(self):
+        import torch
+
+        super().__init__()
+        torch.manual_seed(0)
+        self.proj = torch.nn.Linear(48, 8)
+
+    def forward(self, x):
+        import torch
+
+        return self.proj(torch.nn.functional.adaptive_avg_pool2d(x.float(), 4).flatten(1))
+
+
+def test_text_to_image_fid_with_best_of_n(eval_root, tmp_path, toy_tokenizer):
+    import torch
+
+    from omni.eval.t2i import best_of_n, clip_similarities
+    from omni.eval.t2i_runner import run_t2i
+
+    clip = tiny_clip(tmp_path / "clip", toy_tokenizer)
+    benchmark = get_benchmark("coco30k_fid")
+    painter = Painter()
+    results = run_t2i(benchmark, painter, tmp_path / "out", eval_root, num=5, seed=3, batch_size=2, best_of=2,
+                      clip_dir=clip, feature=Pool())
+    assert results["scores"]["fid"] >= 0 and 0 <= results["scores"]["clip_score"] <= 100
+    assert results["best_of"] == 2 and results["captions"]["num"] == 5 and len(results["captions"]["digest"]) == 16
+    assert [seed for _, seed in painter.calls] == [3, 6, 4, 7, 5, 8]  # batch b, candidate k: seed + b + k * batches
+    assert len(list((tmp_path / "out" / "images").glob("*.png"))) == 5
+
+    # re-ranking keeps, per caption, the candidate closest to its own caption
+    captions = ["a red circle", "a blue square"]
+    candidates = torch.rand(2, 3, 3, 32, 32)
+    picked, indices = best_of_n(candidates, captions, clip)
+    for c, caption in enumerate(captions):
+        own = clip_similarities(candidates[c], [caption] * 3, clip)
+        assert indices[c] == int(own.argmax()) and torch.equal(picked[c], candidates[c, indices[c]])
+    with pytest.raises(ValueError, match="needs a local CLIP"):
+        run_t2i(benchmark, painter, tmp_path / "x", eval_root, num=2, best_of=2, feature=Pool())

@@ -189,3 +189,43 @@ def test_bad_config_fails_clearly(toy_data, tmp_path, override, message):
                f"data.data_root='{toy_data}'", f"model.tokenizer_name_or_path='{toy_data}/toyworld/tokenizer'", *TINY, override]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and message in result.stdout + result.stderr
+
+
+def single(config: str, out: Path, data_root: Path, *overrides: str) -> subprocess.CompletedProcess:
+    command = torchrun_command(config, out, data_root, *overrides)[6:]  # the same run as one plain process
+    return subprocess.run([sys.executable, *command], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+
+
+def test_accumulation_and_checkpointing_do_not_change_the_losses(toy_data, tmp_path):
+    """One process, the same samples: a batch of 4, two micro-batches of 2, and with activation checkpointing; the
+    loss is normalised over the whole accumulated batch, so all three log the same numbers, before and after an
+    update. (Comprehension: the diffusion loss draws its noise per micro-batch, so it cannot repeat exactly.)"""
+    common = ("training.max_steps=2", "training.dataloader_num_workers=0", "training.lr_scheduler_type=constant",
+              "training.warmup_ratio=0.0", "training.trainable=['*']")
+    runs = {"whole": ("training.per_device_train_batch_size=4",),
+            "accumulated": ("training.per_device_train_batch_size=2", "training.gradient_accumulation_steps=2"),
+            "checkpointed": ("training.per_device_train_batch_size=4", "training.gradient_checkpointing=true")}
+    logged = {}
+    for name, overrides in runs.items():
+        result = single("stage1_comprehension.py", tmp_path / name, toy_data, *common, *overrides)
+        assert result.returncode == 0, result.stderr[-3000:]
+        logged[name] = metrics(tmp_path / name)
+    for name in ("accumulated", "checkpointed"):
+        for key in ("lm_loss", "label_tokens", "grad_norm"):
+            assert [r[key] for r in logged[name]] == pytest.approx([r[key] for r in logged["whole"]], rel=1e-4), (name, key)
+
+
+def test_non_finite_losses_skip_updates_then_stop_the_run_clearly(toy_data, tmp_path):
+    result = single("stage1_creation.py", tmp_path, toy_data, "training.max_steps=10", "training.learning_rate=1e30",
+                    "training.lr_scheduler_type=constant", "training.warmup_ratio=0.0", "training.save_steps=1",
+                    "training.max_bad_steps=2", "training.dataloader_num_workers=0")
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "consecutive non-finite steps; stopping" in output
+    assert "update skipped (1 in a row)" in output
+    assert (tmp_path / "checkpoint-1" / "trainer_state.json").exists()  # the last checkpoint is complete
+    assert not list(tmp_path.glob(".tmp-checkpoint-*")) and not (tmp_path / "model.safetensors").exists()
+
+
+def test_ddp_fallback_trains(toy_data, tmp_path):
+    torchrun("stage1_comprehension.py", tmp_path, toy_data, "training.max_steps=2", "training.fsdp=false")
+    assert [r["step"] for r in metrics(tmp_path)] == [1, 2] and (tmp_path / "model.safetensors").exists()

@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--prompt", default=None, help="override the benchmark's prompt template")
     parser.add_argument("--max_new_tokens", type=int, default=None)
+    t2i = parser.add_argument_group("text-to-image (coco30k_fid)")
+    t2i.add_argument("--best_of", type=int, default=1, help="CLIP re-ranking of N candidates (reported as best of N)")
+    t2i.add_argument("--clip_dir", default=None, help="a local CLIP folder: CLIP score and re-ranking")
+    t2i.add_argument("--steps", type=int, default=25)
+    t2i.add_argument("--guidance", type=float, default=3.0)
+    t2i.add_argument("--scheduler", default="ddim")
     args = parser.parse_args(argv)
     if args.list:
         print(table(args.eval_root))
@@ -33,9 +39,16 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(f"run needs --{', --'.join(missing)}")
     from omni.eval.answerers import DreamLLMAnswerer
     from omni.eval.runner import run_benchmark
+    from omni.eval.t2i_runner import run_t2i
 
-    results = run_benchmark(get_benchmark(args.benchmark), DreamLLMAnswerer(args.model), args.out, args.eval_root,
-                            args.limit, args.batch_size, args.seed, args.prompt, args.max_new_tokens)
+    benchmark = get_benchmark(args.benchmark)
+    if benchmark.task == "t2i":
+        results = run_t2i(benchmark, DreamLLMAnswerer(args.model), args.out, args.eval_root, args.limit or 30000,
+                          args.seed, args.batch_size, args.best_of, args.clip_dir, None, args.steps, args.guidance,
+                          args.scheduler)
+    else:
+        results = run_benchmark(benchmark, DreamLLMAnswerer(args.model), args.out, args.eval_root, args.limit,
+                                args.batch_size, args.seed, args.prompt, args.max_new_tokens)
     if results is not None:
         print(json.dumps(results["scores"], indent=1))
         print(f"results: {args.out}/results.json")

@@ -38,6 +38,11 @@ class DreamLLMAnswerer:
                       continuations: list[str]) -> list[tuple[float, bool]]:
         return self.generator.loglikelihood([group[0] if group else None for group in images], contexts, continuations)
 
+    def create(self, prompts: list[str], seed: int, num_inference_steps: int = 25, guidance_scale: float = 3.0,
+               scheduler: str = "ddim") -> list[Image.Image]:
+        return self.generator.create(prompts, num_inference_steps=num_inference_steps, guidance_scale=guidance_scale,
+                                     scheduler=scheduler, seed=seed)
+
     def describe(self) -> dict[str, Any]:
         return {"type": "dreamllm", "path": str(Path(self.model_dir).resolve()), "conversation_template": self.template,
                 "decoding": "greedy"}

@@ -68,7 +68,7 @@ BENCHMARKS = {b.name: b for b in [
               "dev", "images are base64 inside the TSV; test answers through the server", reader=readers.read_mmbench,
               prompt="{hint}{question}\n{options}\nAnswer with the option's letter from the given choices directly.",
               max_new_tokens=8),
-    Benchmark("mmvet", "mmvet", "GPT-4 grader (export only)", ("mmvet/mm-vet.json", "mmvet/images"), "all",
+    Benchmark("mmvet", "mmvet", "omni.eval.exports.export", ("mmvet/mm-vet.json", "mmvet/images"), "all",
               "scored by MM-Vet's GPT-4 grader from the exported answers", reader=readers.read_mmvet,
               max_new_tokens=256),
     Benchmark("coco30k_fid", "t2i", "omni.eval.t2i.fid", ("coco/annotations/captions_val2014.json", "coco/val2014",

@@ -69,10 +69,9 @@ def _features(output: Any) -> torch.Tensor:
 
 
 @torch.no_grad()
-def clip_score(images: torch.Tensor, captions: Sequence[str], clip_dir: str | Path, batch_size: int = 64) -> float:
-    """CLIP score (Hessel et al. 2021, as torchmetrics defines it: 100 × max(cosine, 0), averaged) with a CLIP model and
-    processor from a local folder. Computed here rather than by torchmetrics' `CLIPScore`: torchmetrics 1.9 expects the
-    tensors transformers 4 returned and fails on transformers 5's outputs."""
+def clip_similarities(images: torch.Tensor, captions: Sequence[str], clip_dir: str | Path,
+                      batch_size: int = 64) -> torch.Tensor:
+    """100 × max(cosine, 0) of each image with its own caption (pairs in order), with a CLIP from a local folder."""
     from transformers import CLIPModel, CLIPProcessor
 
     if len(images) != len(captions):
@@ -86,4 +85,23 @@ def clip_score(images: torch.Tensor, captions: Sequence[str], clip_dir: str | Pa
         image = _features(model.get_image_features(pixel_values=inputs["pixel_values"]))
         text = _features(model.get_text_features(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"]))
         scores.append(100 * torch.nn.functional.cosine_similarity(image, text).clamp(min=0))
-    return float(torch.cat(scores).mean())
+    return torch.cat(scores)
+
+
+def clip_score(images: torch.Tensor, captions: Sequence[str], clip_dir: str | Path, batch_size: int = 64) -> float:
+    """CLIP score (Hessel et al. 2021, as torchmetrics defines it: 100 × max(cosine, 0), averaged) with a CLIP model and
+    processor from a local folder. Computed here rather than by torchmetrics' `CLIPScore`: torchmetrics 1.9 expects the
+    tensors transformers 4 returned and fails on transformers 5's outputs."""
+    return float(clip_similarities(images, captions, clip_dir, batch_size).mean())
+
+
+def best_of_n(candidates: torch.Tensor, captions: Sequence[str], clip_dir: str | Path) -> tuple[torch.Tensor, list[int]]:
+    """CLIP re-ranking: of the N candidates [C, N, 3, H, W] made for each of C captions, keep the one most similar to
+    its own caption (the seed framework compared images with other captions). Results from re-ranked samples are
+    not comparable with single-sample ones and are reported as "best of N"."""
+    count, n = candidates.shape[:2]
+    if count != len(captions):
+        raise ValueError(f"{count} candidate sets for {len(captions)} captions")
+    scores = clip_similarities(candidates.flatten(0, 1), [c for c in captions for _ in range(n)], clip_dir).view(count, n)
+    chosen = scores.argmax(dim=1)
+    return candidates[torch.arange(count), chosen], chosen.tolist()
