@@ -143,6 +143,7 @@ def test_bench_data_runs(toy_data, capsys):
     spec = importlib.util.spec_from_file_location("bench_data", Path(__file__).resolve().parents[1] / "scripts/bench_data.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    bench.main(["--data_root", str(toy_data), "--samples", "64", "--repeats", "1"])
+    bench.main(["--data_root", str(toy_data), "--samples", "64", "--repeats", "1", "--resume_at", "96"])
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].split()[-1] == "1.000" and any(line.startswith("loader, 2 workers") for line in lines)
+    assert lines[-1].startswith("first batch after 96 consumed samples: replaying")

@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     model, tokenizer = build_model(None, None, args.model)
     merge_lora(model)
+    model.config.frozen_by_reference = None  # standalone: the frozen plugins are written in too, not referenced
     model.save_pretrained(args.out)
     tokenizer.save_pretrained(args.out)
     print(f"merged model written to {Path(args.out)}")
