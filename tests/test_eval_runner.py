@@ -213,3 +213,18 @@ def test_text_to_image_fid_with_best_of_n(eval_root, tmp_path, toy_tokenizer):
         assert indices[c] == int(own.argmax()) and torch.equal(picked[c], candidates[c, indices[c]])
     with pytest.raises(ValueError, match="needs a local CLIP"):
         run_t2i(benchmark, painter, tmp_path / "x", eval_root, num=2, best_of=2, feature=Pool())
+
+
+def test_the_toy_world_as_benchmark_files(toy_data, tmp_path):
+    from omni.data.toyworld.benchmarks import write_benchmarks
+
+    counts = write_benchmarks(toy_data, tmp_path, num=12)
+    assert counts == {"images": 24, "vqa": 12, "pope": 24, "mmbench": 12}
+    vqa = get_benchmark("vqav2").read(tmp_path)
+    assert len(vqa) == 12 and all(len(item.answers) == 10 and item.images()[0].size == (64, 64) for item in vqa)
+    assert all(" the " not in f" {item.answers[0]} " for item in vqa)  # stored normalised, as VQAv2's answers are
+    pope = get_benchmark("pope").read(tmp_path)
+    assert len(pope) == 72 and {item.answers[0] for item in pope} == {"yes", "no"}
+    mmbench = get_benchmark("mmbench").read(tmp_path)
+    assert all(item.meta["options"][item.answers[0]] for item in mmbench)
+    assert len(get_benchmark("coco_captions").read(tmp_path)) == 12
