@@ -137,20 +137,13 @@ def test_coco_caption_sample_is_recorded_and_reproducible(tmp_path):
 
 def test_fid_and_clip_score_from_local_models(tmp_path, toy_tokenizer):
     import torch
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
+    from transformers import CLIPImageProcessor, CLIPModel
 
     from omni.eval.t2i import clip_score, fid
+    from tests.helpers import PooledPixels, tiny_clip
 
-    torch.manual_seed(0)
-    config = CLIPConfig(text_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
-                                     "num_attention_heads": 2, "vocab_size": len(toy_tokenizer),
-                                     "eos_token_id": toy_tokenizer.eos_token_id},
-                        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
-                                       "num_attention_heads": 2, "image_size": 32, "patch_size": 16}, projection_dim=16)
-    model = CLIPModel(config).eval()
-    model.save_pretrained(tmp_path / "clip")
-    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(tmp_path / "clip")
-    toy_tokenizer.save_pretrained(tmp_path / "clip")
+    tiny_clip(tmp_path / "clip", toy_tokenizer)
+    model = CLIPModel.from_pretrained(tmp_path / "clip").eval()
     images, captions = torch.rand(3, 3, 32, 32), ["a small red circle", "a large blue square", "a green triangle"]
     score = clip_score(images, captions, tmp_path / "clip")
     with torch.no_grad():  # by hand: 100 * max(cosine, 0) of the projected embeddings, averaged
@@ -162,17 +155,9 @@ def test_fid_and_clip_score_from_local_models(tmp_path, toy_tokenizer):
         expected = (100 * torch.nn.functional.cosine_similarity(a, b).clamp(min=0)).mean().item()
     assert score == pytest.approx(expected, abs=1e-3)
 
-    class Pool(torch.nn.Module):  # any feature extractor: here a fixed random projection of pooled pixels
-        def __init__(self):
-            super().__init__()
-            self.proj = torch.nn.Linear(48, 8)
-
-        def forward(self, x):
-            return self.proj(torch.nn.functional.adaptive_avg_pool2d(x.float(), 4).flatten(1))
-
     real = [torch.rand(16, 3, 32, 32) for _ in range(2)]
-    same = fid(real, real, feature=Pool())
-    shifted = fid(real, [(r * 0.5).clamp(0, 1) for r in real], feature=Pool())
+    same = fid(real, real, feature=PooledPixels())
+    shifted = fid(real, [(r * 0.5).clamp(0, 1) for r in real], feature=PooledPixels())
     assert abs(same) < 1e-3 and shifted > 10 * max(same, 1e-4)
     with pytest.raises(ValueError, match="exactly one"):
         fid(real, real)

@@ -17,6 +17,7 @@ from omni.data.toyworld import COLORS, render, sample_scene
 from omni.eval.benchmarks import get_benchmark
 from omni.eval.prompts import requests
 from omni.eval.runner import merge, run_benchmark
+from tests.helpers import PooledPixels, tiny_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,22 +143,6 @@ def test_unknown_benchmark_suggests_the_close_one():
         get_benchmark("vqa2")
 
 
-def tiny_clip(folder: Path, tokenizer) -> Path:
-    import torch
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel
-
-    torch.manual_seed(0)
-    config = CLIPConfig(text_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
-                                     "num_attention_heads": 2, "vocab_size": len(tokenizer),
-                                     "eos_token_id": tokenizer.eos_token_id},
-                        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
-                                       "num_attention_heads": 2, "image_size": 32, "patch_size": 16}, projection_dim=16)
-    CLIPModel(config).save_pretrained(folder)
-    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
 class Painter:
     """Makes a solid image per caption whose shade depends on the seed: candidates differ, runs repeat."""
 
@@ -174,20 +159,6 @@ class Painter:
         return {"type": "painter"}
 
 
-class Pool(__import__("torch").nn.Module):
-    def __init__(self):
-        import torch
-
-        super().__init__()
-        torch.manual_seed(0)
-        self.proj = torch.nn.Linear(48, 8)
-
-    def forward(self, x):
-        import torch
-
-        return self.proj(torch.nn.functional.adaptive_avg_pool2d(x.float(), 4).flatten(1))
-
-
 def test_text_to_image_fid_with_best_of_n(eval_root, tmp_path, toy_tokenizer):
     import torch
 
@@ -198,7 +169,7 @@ def test_text_to_image_fid_with_best_of_n(eval_root, tmp_path, toy_tokenizer):
     benchmark = get_benchmark("coco30k_fid")
     painter = Painter()
     results = run_t2i(benchmark, painter, tmp_path / "out", eval_root, num=5, seed=3, batch_size=2, best_of=2,
-                      clip_dir=clip, feature=Pool())
+                      clip_dir=clip, feature=PooledPixels())
     assert results["scores"]["fid"] >= 0 and 0 <= results["scores"]["clip_score"] <= 100
     assert results["best_of"] == 2 and results["captions"]["num"] == 5 and len(results["captions"]["digest"]) == 16
     assert [seed for _, seed in painter.calls] == [3, 6, 4, 7, 5, 8]  # batch b, candidate k: seed + b + k * batches
@@ -212,7 +183,7 @@ def test_text_to_image_fid_with_best_of_n(eval_root, tmp_path, toy_tokenizer):
         own = clip_similarities(candidates[c], [caption] * 3, clip)
         assert indices[c] == int(own.argmax()) and torch.equal(picked[c], candidates[c, indices[c]])
     with pytest.raises(ValueError, match="needs a local CLIP"):
-        run_t2i(benchmark, painter, tmp_path / "x", eval_root, num=2, best_of=2, feature=Pool())
+        run_t2i(benchmark, painter, tmp_path / "x", eval_root, num=2, best_of=2, feature=PooledPixels())
 
 
 def test_the_toy_world_as_benchmark_files(toy_data, tmp_path):
