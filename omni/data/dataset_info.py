@@ -48,24 +48,38 @@ def default_data_root() -> Path:
 
 
 @dataclass
-class WebDatasetInfo:
-    """A webdataset under the data root: a shard list file (JSON `{"shards": [...]}` or one path per line in a `.txt`,
-    paths relative to the list's folder) or a brace pattern (`laion/{00000..00999}.tar`)."""
+class DatasetInfo:
+    """What every registered dataset has: a name, a description, a sample type, an approximate size; its files lie
+    under the data root."""
 
     name: str
     description: str
     dataset_type: DatasetType
     approx_size: str
+
+    def __post_init__(self) -> None:
+        self.dataset_type = as_dataset_type(self.dataset_type)
+
+    @staticmethod
+    def under_root(relative: str, data_root: str | Path | None = None) -> Path:
+        return Path(data_root or default_data_root()) / relative
+
+
+@dataclass
+class WebDatasetInfo(DatasetInfo):
+    """A webdataset under the data root: a shard list file (JSON `{"shards": [...]}` or one path per line in a `.txt`,
+    paths relative to the list's folder) or a brace pattern (`laion/{00000..00999}.tar`)."""
+
     shard_list_path: str = ""
     shard_pattern: str = ""
 
     def __post_init__(self) -> None:
-        self.dataset_type = as_dataset_type(self.dataset_type)
+        super().__post_init__()
         if bool(self.shard_list_path) == bool(self.shard_pattern):
             raise ValueError(f"dataset '{self.name}': give either shard_list_path or shard_pattern")
 
     def location(self, data_root: str | Path | None = None) -> Path:
-        return Path(data_root or default_data_root()) / (self.shard_list_path or self.shard_pattern)
+        return self.under_root(self.shard_list_path or self.shard_pattern, data_root)
 
     def is_present(self, data_root: str | Path | None = None) -> bool:
         if self.shard_pattern:
@@ -91,28 +105,21 @@ class WebDatasetInfo:
 
 
 @dataclass
-class JsonDatasetInfo:
+class JsonDatasetInfo(DatasetInfo):
     """An annotation JSON (a list of samples, LLaVA style: `{"id", "image", "conversations"}`) and an image folder,
     both under the data root."""
 
-    name: str
-    description: str
-    dataset_type: DatasetType
-    approx_size: str
     annotation_path: str
     image_root: str = ""
 
-    def __post_init__(self) -> None:
-        self.dataset_type = as_dataset_type(self.dataset_type)
-
     def location(self, data_root: str | Path | None = None) -> Path:
-        return Path(data_root or default_data_root()) / self.annotation_path
+        return self.under_root(self.annotation_path, data_root)
 
     def is_present(self, data_root: str | Path | None = None) -> bool:
         return self.location(data_root).is_file()
 
     def images_dir(self, data_root: str | Path | None = None) -> Path:
-        return Path(data_root or default_data_root()) / self.image_root
+        return self.under_root(self.image_root, data_root)
 
     def load_annotations(self, data_root: str | Path | None = None) -> list[dict]:
         path = self.location(data_root)
@@ -129,38 +136,31 @@ class JsonDatasetInfo:
 
 
 @dataclass
-class HFDatasetInfo:
+class HFDatasetInfo(DatasetInfo):
     """A Hugging Face `datasets` dataset from local files under the data root: a `save_to_disk` folder or data files
     (`laion/*.parquet`, `docs.jsonl`). `columns` maps Omni's column names (image, text, conversations, images, texts)
     to the dataset's; `image_root` is where image paths in a column are relative to."""
 
-    name: str
-    description: str
-    dataset_type: DatasetType
-    approx_size: str
     path: str
     split: str = "train"
     columns: dict[str, str] = field(default_factory=dict)
     image_root: str = ""
 
-    def __post_init__(self) -> None:
-        self.dataset_type = as_dataset_type(self.dataset_type)
-
     def location(self, data_root: str | Path | None = None) -> Path:
-        return Path(data_root or default_data_root()) / self.path
+        return self.under_root(self.path, data_root)
 
     def is_present(self, data_root: str | Path | None = None) -> bool:
         path = self.location(data_root)
         return path.exists() or any(path.parent.glob(path.name))
 
     def images_dir(self, data_root: str | Path | None = None) -> Path:
-        return Path(data_root or default_data_root()) / self.image_root
+        return self.under_root(self.image_root, data_root)
 
 
 FORMATS = {"webdataset": WebDatasetInfo, "json": JsonDatasetInfo, "hf": HFDatasetInfo}
 
 
-def info_from_dict(entry: dict[str, Any]) -> WebDatasetInfo | JsonDatasetInfo | HFDatasetInfo:
+def info_from_dict(entry: dict[str, Any]) -> DatasetInfo:
     """A registry entry from a config file: `{format: webdataset|json|hf, name, description, dataset_type, ...}`."""
     entry = dict(entry)
     kind = entry.pop("format", None)

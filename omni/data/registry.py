@@ -7,9 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from omni.data.dataset_info import HFDatasetInfo, JsonDatasetInfo, WebDatasetInfo, info_from_dict, parse_size
-
-DatasetInfo = WebDatasetInfo | JsonDatasetInfo | HFDatasetInfo
+from omni.data.dataset_info import DatasetInfo, HFDatasetInfo, JsonDatasetInfo, info_from_dict, parse_size
 
 
 class DataRegistry:
@@ -18,7 +16,7 @@ class DataRegistry:
         self._infos: dict[str, DatasetInfo] = {}
 
     def register(self, infos: DatasetInfo | Iterable[DatasetInfo], overwrite: bool = False) -> None:
-        for info in [infos] if isinstance(infos, (WebDatasetInfo, JsonDatasetInfo, HFDatasetInfo)) else infos:
+        for info in [infos] if isinstance(infos, DatasetInfo) else infos:
             if info.name in self._infos and not overwrite:
                 raise ValueError(f"{self.name}: dataset '{info.name}' is already registered (pass overwrite=True)")
             self._infos[info.name] = info
