@@ -29,14 +29,18 @@ class DreamLLMAnswerer:
         self.generator = DreamLLMGenerator(model.to(device), AutoTokenizer.from_pretrained(self.model_dir))
         self.template = model.config.conversation_template
 
-    def answer(self, images: list[list[Image.Image]], prompts: list[str], max_new_tokens: int) -> list[str]:
+    @staticmethod
+    def _one_each(images: list[list[Image.Image]]) -> list[Image.Image | None]:
         if any(len(group) > 1 for group in images):
             raise ValueError("DreamLLMAnswerer takes one image per question")
-        return self.generator.answer([group[0] if group else None for group in images], prompts, max_new_tokens)
+        return [group[0] if group else None for group in images]
+
+    def answer(self, images: list[list[Image.Image]], prompts: list[str], max_new_tokens: int) -> list[str]:
+        return self.generator.answer(self._one_each(images), prompts, max_new_tokens)
 
     def loglikelihood(self, images: list[list[Image.Image]], contexts: list[str],
                       continuations: list[str]) -> list[tuple[float, bool]]:
-        return self.generator.loglikelihood([group[0] if group else None for group in images], contexts, continuations)
+        return self.generator.loglikelihood(self._one_each(images), contexts, continuations)
 
     def create(self, prompts: list[str], seed: int, num_inference_steps: int = 25, guidance_scale: float = 3.0,
                scheduler: str = "ddim") -> list[Image.Image]:

@@ -35,10 +35,14 @@ class EvalItem:
         return [image.convert("RGB") for image in loaded]
 
 
-def _load_json(path: Path) -> Any:
+def _require(path: Path) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"benchmark file {path} not found (see docs/eval.md for the expected layout)")
-    return json.loads(path.read_text())
+    return path
+
+
+def _load_json(path: Path) -> Any:
+    return json.loads(_require(path).read_text())
 
 
 def read_vqa(questions: Path, annotations: Path, images: Path, image_name: str = "COCO_val2014_{image_id:012d}.jpg") -> list[EvalItem]:
@@ -77,10 +81,8 @@ def read_pope(question_files: list[Path], images: Path) -> list[EvalItem]:
     adversarial); the split is the file name's last part."""
     items = []
     for path in question_files:
-        if not path.is_file():
-            raise FileNotFoundError(f"benchmark file {path} not found (see docs/eval.md for the expected layout)")
         split = path.stem.rsplit("_", 1)[-1]
-        for line in path.read_text().splitlines():
+        for line in _require(path).read_text().splitlines():
             if line.strip():
                 entry = json.loads(line)
                 items.append(EvalItem(f"{split}-{entry['question_id']}", entry["text"], [entry["label"]],
@@ -94,11 +96,9 @@ OPTION_LETTERS = "ABCDEFGHI"
 def read_mmbench(tsv: Path) -> list[EvalItem]:
     """MMBench: a TSV with `index, question, hint, A, B, C, D, answer, category, image` (base64); options that are
     empty are absent. The answer letter is the reference (the test split has none: score on the server)."""
-    if not tsv.is_file():
-        raise FileNotFoundError(f"benchmark file {tsv} not found (see docs/eval.md for the expected layout)")
     csv.field_size_limit(sys.maxsize)  # the images are long base64 fields
     items = []
-    with tsv.open(newline="") as f:
+    with _require(tsv).open(newline="") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             options = {k: row[k] for k in OPTION_LETTERS if row.get(k) not in (None, "", "nan")}
             hint = row.get("hint") or ""

@@ -11,6 +11,7 @@ which torchmetrics loads with `feature_extractor_weights_path`; needs the `torch
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import random
@@ -68,15 +69,21 @@ def _features(output: Any) -> torch.Tensor:
     return output.pooler_output if hasattr(output, "pooler_output") else output
 
 
+@functools.lru_cache(maxsize=2)
+def _load_clip(clip_dir: str) -> tuple[Any, Any]:
+    """Loaded once per folder: best-of-N re-ranks every batch of a run with the same CLIP."""
+    from transformers import CLIPModel, CLIPProcessor
+
+    return CLIPModel.from_pretrained(clip_dir).eval(), CLIPProcessor.from_pretrained(clip_dir)
+
+
 @torch.no_grad()
 def clip_similarities(images: torch.Tensor, captions: Sequence[str], clip_dir: str | Path,
                       batch_size: int = 64) -> torch.Tensor:
     """100 × max(cosine, 0) of each image with its own caption (pairs in order), with a CLIP from a local folder."""
-    from transformers import CLIPModel, CLIPProcessor
-
     if len(images) != len(captions):
         raise ValueError(f"{len(images)} images for {len(captions)} captions")
-    model, processor = CLIPModel.from_pretrained(clip_dir).eval(), CLIPProcessor.from_pretrained(clip_dir)
+    model, processor = _load_clip(str(clip_dir))
     scores = []
     for start in range(0, len(images), batch_size):
         pixels = list((images[start:start + batch_size].clamp(0, 1) * 255).to(torch.uint8))

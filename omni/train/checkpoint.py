@@ -126,14 +126,14 @@ def export_pretrained(model: torch.nn.Module, output_dir: str | Path, tokenizer:
     full = get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
     if is_main_process():
         by_reference = getattr(model, "frozen_state_by_reference", None)
-        names, keys = by_reference() if by_reference and not include_frozen else ([], set())
-        previous = model.config.frozen_by_reference if hasattr(model.config, "frozen_by_reference") else None
-        if hasattr(model.config, "frozen_by_reference"):
-            model.config.frozen_by_reference = names or None
-        try:
-            model.save_pretrained(str(output_dir), state_dict={k: v for k, v in full.items() if k not in keys})
-        finally:
-            if hasattr(model.config, "frozen_by_reference"):
+        if by_reference is None:  # a model without plugins to reference
+            model.save_pretrained(str(output_dir), state_dict=full)
+        else:
+            parts, keys = by_reference() if not include_frozen else ({}, set())
+            previous, model.config.frozen_by_reference = model.config.frozen_by_reference, parts or None
+            try:
+                model.save_pretrained(str(output_dir), state_dict={k: v for k, v in full.items() if k not in keys})
+            finally:
                 model.config.frozen_by_reference = previous
         if tokenizer is not None:
             tokenizer.save_pretrained(str(output_dir))

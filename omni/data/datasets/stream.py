@@ -120,7 +120,7 @@ class ResumableStream(IterableDataset):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Start from a position the trainer saved: `{"world", "workers", "batches", "positions": {worker: pos}}`.
         A different world size or worker count deals samples differently, so it is refused (ValueError)."""
-        rank, world = distributed_position()
+        _, world = distributed_position()
         if state.get("world") != world:
             raise ValueError(f"the data position was saved with {state.get('world')} processes, this run has {world}")
         self._resume = state
