@@ -19,7 +19,7 @@ from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_
 from omni.config import LazyConfig
 from omni.config.launch import to_dataclass
 from omni.models.trainable import set_trainable
-from omni.train.checkpoint import export_pretrained, list_checkpoints
+from omni.train.checkpoint import CHECKPOINT_PATTERN, export_pretrained, list_checkpoints
 from projects.dreamllm.arguments import Arguments
 from projects.dreamllm.train import prepare_model
 
@@ -28,7 +28,7 @@ def export_run(run: str | Path, out: str | Path, step: int | None = None, includ
     run = Path(run)
     if not (run / "config.yaml").is_file():
         raise FileNotFoundError(f"{run} has no config.yaml: give the output folder of a training run")
-    checkpoints = {int(p.name.split("-")[1]): p for p in list_checkpoints(run)}
+    checkpoints = {int(CHECKPOINT_PATTERN.match(p.name).group(1)): p for p in list_checkpoints(run)}
     if not checkpoints:
         raise FileNotFoundError(f"{run} has no checkpoint-<step> folders")
     if step is not None and step not in checkpoints:
