@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The whole DreamLLM recipe on the toy world, on a CPU: toy world → toy zoo (CLIP, VAE, SD, LLaMA, classifier) →
 # stage I comprehension and creation alignment → stage II I-GPT → stage III SFT → evaluation of the toy SD baseline,
-# DreamLLM after stage I and after all stages → work_dirs/toy/report.md and creation_grid.png.
-# Usage: bash scripts/toyworld_recipe.sh     (environment: NPROC=2; STEPS_SCALE=1.0 scales every stage's steps)
+# DreamLLM after stage I and after all stages → <runs>/report.md and creation_grid.png.
+# Usage: bash scripts/toyworld_recipe.sh
+#   SEED=0       seeds the zoo's trainers, every stage (training.seed = 42 + SEED) and the evaluation; the toy world
+#                itself is the same for every seed (it is the benchmark). SEED=0 writes zoo/toy and work_dirs/toy,
+#                SEED=N writes zoo/toy-seedN and work_dirs/toy-seedN (ZOO=..., RUNS=... choose other folders).
+#   NPROC=2      processes per stage; STEPS_SCALE=1.0 scales every stage's steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash install.sh
@@ -10,42 +14,56 @@ export HF_HUB_OFFLINE=1 WANDB_MODE=${WANDB_MODE:-offline} TOKENIZERS_PARALLELISM
 PY=.venv/bin/python
 NPROC=${NPROC:-2}
 SCALE=${STEPS_SCALE:-1.0}
-RUNS=work_dirs/toy
+SEED=${SEED:-0}
+[[ "$SEED" =~ ^[0-9]+$ ]] || { echo "toyworld_recipe.sh: SEED must be a non-negative integer (got '$SEED')" >&2; exit 2; }
+SUFFIX=$([ "$SEED" = 0 ] && echo "" || echo "-seed$SEED")
+ZOO=${ZOO:-zoo/toy$SUFFIX}
+RUNS=${RUNS:-work_dirs/toy$SUFFIX}
 mkdir -p "$RUNS"
-TIMES="$RUNS/times.json"
-echo "{}" > "$TIMES"
+RECIPE="$RUNS/recipe.json"  # seed, folders, commit, machine, and each step's seconds (report_toy reads it)
+$PY - "$RECIPE" "$SEED" "$ZOO" "$NPROC" "$SCALE" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
+import json, sys
+from omni.utils.machine import machine_info
+path, seed, zoo, nproc, scale, commit = sys.argv[1:]
+json.dump({"seed": int(seed), "zoo": zoo, "nproc": int(nproc), "steps_scale": float(scale), "commit": commit,
+           "machine": machine_info(), "times": {}}, open(path, "w"), indent=1)
+PY
 timed() {  # timed NAME COMMAND...: run and record the wall-clock seconds under NAME
   local name=$1 start; shift; start=$(date +%s)
   "$@"
-  $PY - "$TIMES" "$name" "$(( $(date +%s) - start ))" <<'PY'
+  $PY - "$RECIPE" "$name" "$(( $(date +%s) - start ))" <<'PY'
 import json, sys
 path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-times = json.load(open(path)); times[name] = seconds; json.dump(times, open(path, "w"), indent=1)
+recipe = json.load(open(path)); recipe["times"][name] = seconds; json.dump(recipe, open(path, "w"), indent=1)
 PY
 }
 steps() { $PY -c "print(max(1, round($1 * $SCALE)))"; }
-train() {  # train CONFIG STEPS
+train() {  # train CONFIG STEPS [OVERRIDE...]: a stage of the toy configs, in this seed's folders
+  local config=$1 count=$2; shift 2
   $PY -m torch.distributed.run --standalone --nproc_per_node "$NPROC" -m projects.dreamllm.train \
-    --config_file "projects/dreamllm/configs/toy/$1.py" "training.max_steps=$(steps "$2")"
+    --config_file "projects/dreamllm/configs/toy/$config.py" "training.max_steps=$(steps "$count")" \
+    "training.seed=$((42 + SEED))" "training.output_dir='$RUNS/$config'" \
+    "model.config.zoo_dir='$ZOO'" "model.tokenizer_name_or_path='$ZOO/llama'" "$@"
 }
 total_start=$(date +%s)
 
 [ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
-timed "toy zoo" $PY -m omni.zoo build toy --out zoo/toy --data_root data
+timed "toy zoo" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --seed "$SEED"
 timed "stage I comprehension" train stage1_comprehension 600
 timed "stage I creation" train stage1_creation 1500
-timed "stage II I-GPT" train stage2_igpt 500
-timed "stage III SFT" train stage3_sft 500
+timed "stage II I-GPT" train stage2_igpt 500 \
+  "model.init_from='$RUNS/stage1_comprehension'" "model.merge_from=['$RUNS/stage1_creation']"
+timed "stage III SFT" train stage3_sft 500 "model.init_from='$RUNS/stage2_igpt'"
 
-EVAL=(--zoo zoo/toy --data_root data --num 256 --num_stories 64)
-timed "eval: toy SD" $PY -m projects.dreamllm.eval_toy --baseline_sd "${EVAL[@]}"
+EVAL=(--zoo "$ZOO" --data_root data --num 256 --num_stories 64 --seed "$SEED")
+timed "eval: toy SD" $PY -m projects.dreamllm.eval_toy --baseline_sd "${EVAL[@]}" --out "$RUNS/toy_sd"
 # free-form documents need the stage III chat format: not asked of the stage I model
 timed "eval: stage I" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage1_comprehension" \
   --merge_from "$RUNS/stage1_creation" "${EVAL[@]}" --tasks captions vqa creation interleaved
 timed "eval: stage III" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage3_sft" "${EVAL[@]}"
-$PY - "$TIMES" "$(( $(date +%s) - total_start ))" <<'PY'
+$PY - "$RECIPE" "$(( $(date +%s) - total_start ))" <<'PY'
 import json, sys
-times = json.load(open(sys.argv[1])); times["total"] = int(sys.argv[2]); json.dump(times, open(sys.argv[1], "w"), indent=1)
+recipe = json.load(open(sys.argv[1])); recipe["times"]["total"] = int(sys.argv[2]); json.dump(recipe, open(sys.argv[1], "w"), indent=1)
 PY
-$PY -m projects.dreamllm.report_toy --zoo zoo/toy --runs "$RUNS" --out "$RUNS/report.md" --times "$TIMES"
+$PY -m projects.dreamllm.report_toy --runs "$RUNS" --out "$RUNS/report.md"
 echo "report: $RUNS/report.md, images: $RUNS/creation_grid.png"

@@ -1,7 +1,8 @@
 """The toy recipe learns: run `scripts/toyworld_recipe.sh` (about an hour on 2 cores) and check the report's numbers.
 
 Slow, outside the default suite: `.venv/bin/python -m pytest -m slow`. If the recipe's outputs already exist
-(work_dirs/toy/*/eval/eval.json), set OMNI_REUSE_RECIPE=1 to check them without running it again.
+(work_dirs/toy/*/eval/eval.json), set OMNI_REUSE_RECIPE=1 to check them without running it again. SEED=N checks (or
+runs) the recipe with that seed, in zoo/toy-seedN and work_dirs/toy-seedN, as `SEED=N scripts/toyworld_recipe.sh` does.
 """
 
 from __future__ import annotations
@@ -17,14 +18,19 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
+SEED = int(os.environ.get("SEED", "0"))
+SUFFIX = f"-seed{SEED}" if SEED else ""
+RUNS = ROOT / os.environ.get("RUNS", f"work_dirs/toy{SUFFIX}")
+ZOO = ROOT / os.environ.get("ZOO", f"zoo/toy{SUFFIX}")
+
+
 @pytest.fixture(scope="module")
 def results():
-    runs = ROOT / "work_dirs" / "toy"
     if not os.environ.get("OMNI_REUSE_RECIPE"):
         subprocess.run(["bash", "scripts/toyworld_recipe.sh"], cwd=ROOT, check=True, timeout=2 * 3600)
     load = lambda path: json.loads(path.read_text())  # noqa: E731
-    return {"sd": load(ROOT / "zoo/toy/sd/eval/eval.json"), "stage1": load(runs / "stage1_comprehension/eval/eval.json"),
-            "final": load(runs / "stage3_sft/eval/eval.json"), "zoo": load(ROOT / "zoo/toy/zoo_summary.json")}
+    return {"sd": load(RUNS / "toy_sd/eval/eval.json"), "stage1": load(RUNS / "stage1_comprehension/eval/eval.json"),
+            "final": load(RUNS / "stage3_sft/eval/eval.json"), "zoo": load(ZOO / "zoo_summary.json")}
 
 
 # Thresholds sit below the third run's figures (docs/toyworld.md, "Third run"), far above chance.
@@ -75,6 +81,6 @@ def test_the_benchmark_runner_agrees_with_the_toy_evaluation(results, tmp_path):
     from omni.eval.runner import run_benchmark
 
     write_benchmarks(ROOT / "data", tmp_path / "eval", num=500)
-    scores = run_benchmark(get_benchmark("vqav2"), DreamLLMAnswerer(ROOT / "work_dirs/toy/stage3_sft"), tmp_path / "out",
+    scores = run_benchmark(get_benchmark("vqav2"), DreamLLMAnswerer(RUNS / "stage3_sft"), tmp_path / "out",
                            tmp_path / "eval", batch_size=16, prompt="{question}")["scores"]
     assert abs(scores["accuracy"] - 100 * results["final"]["vqa_accuracy"]) < 6

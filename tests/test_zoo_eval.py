@@ -42,6 +42,7 @@ def test_zoo_components_reload_with_their_libraries(tiny_zoo):
     pipe.set_progress_bar_config(disable=True)
     assert pipe(["a small red circle at the top"], num_inference_steps=2, output_type="pt").images.shape == (1, 3, 64, 64)
     assert json.loads((out / "zoo.json").read_text())["omni-toy/sd"] == str((out / "sd").resolve())
+    assert {"cpu", "cpu_count", "torch"} <= set(summary["machine"])  # figures are a machine's, not the recipe's
 
 
 def test_zoo_is_cached(tiny_zoo, toy_data):
@@ -83,6 +84,7 @@ def test_dreamllm_loads_the_zoo_and_evaluates(tiny_zoo, toy_data, tmp_path):
     assert (tmp_path / "model" / "eval" / "samples" / "creation_00.png").exists()
     assert (tmp_path / "model" / "eval" / "documents.html").read_text().count("<article>") == 2
     assert "interleaved_all" in json.loads((tmp_path / "sd" / "eval" / "eval.json").read_text())
+    assert scores["machine"]["torch"].startswith(torch.__version__.split("+")[0])
 
 
 def test_attribute_parsing_and_scores():
@@ -147,21 +149,44 @@ def test_toy_fid_is_zero_for_identical_sets_and_grows_with_difference(tiny_zoo):
     assert toy_fid(out / "clip", real, real * 0.2) > toy_fid(out / "clip", real, real * 0.9)
 
 
+def _fake_run(runs: Path, seed: int, value: float) -> Path:
+    """A recipe run folder as scripts/toyworld_recipe.sh leaves it, with every figure derived from `value`."""
+    from PIL import Image
+
+    folder = runs / f"toy-seed{seed}"
+    for stage, offset in (("toy_sd", 0.0), ("s1", 0.1), ("s3", 0.2)):
+        (folder / stage / "eval" / "samples").mkdir(parents=True)
+        scores = {"creation_all": value + offset, "fid": 10 * value, "caption_examples": [["a small red circle at the top"] * 2]}
+        (folder / stage / "eval" / "eval.json").write_text(json.dumps(scores))
+        Image.new("RGB", (64, 64), "red").save(folder / stage / "eval" / "samples" / "creation_00.png")
+    (folder / "s3" / "eval" / "documents.html").write_text("<html></html>")
+    machine = {"cpu": "Test CPU", "cpu_count": 2, "torch": "2.13.0", "omp_num_threads": "1"}
+    (folder / "recipe.json").write_text(json.dumps({"seed": seed, "zoo": str(folder / "zoo"), "commit": "abc1234",
+                                                    "machine": machine, "times": {"total": 100 + seed}}))
+    return folder
+
+
 def test_report_table_and_grid(tmp_path):
     from PIL import Image
 
-    from projects.dreamllm.report_toy import write_report
+    from projects.dreamllm.report_toy import RecipeRun, write_report
 
-    zoo, runs = tmp_path / "zoo", tmp_path / "runs"
-    for folder, value in ((zoo / "sd" / "eval", 0.3), (runs / "s1" / "eval", 0.4), (runs / "s3" / "eval", 0.5)):
-        (folder / "samples").mkdir(parents=True)
-        scores = {"creation_all": value, "fid": 10 * value, "caption_examples": [["a small red circle at the top", "a small red circle at the top"]]}
-        (folder / "eval.json").write_text(json.dumps(scores))
-        Image.new("RGB", (64, 64), "red").save(folder / "samples" / "creation_00.png")
-    (runs / "s3" / "eval" / "documents.html").write_text("<html></html>")
-    report = write_report(zoo, runs, tmp_path / "report.md", "s1", "s3", {"total": 100})
-    text = report.read_text()
-    assert "(runs/s3/eval/documents.html)" in text
+    run = RecipeRun.load(_fake_run(tmp_path / "runs", 0, 0.3))
+    text = write_report([run], tmp_path / "report.md", "s1", "s3").read_text()
+    assert "(runs/toy-seed0/s3/eval/documents.html)" in text
     assert "| creation accuracy (all 4) | 0.2% | 30.0% | 40.0% | 50.0% |" in text and "| total | 100 |" in text
+    assert "Test CPU, 2 CPUs, torch 2.13.0 (1 thread(s) per process)" in text
     grid = Image.open(tmp_path / "creation_grid.png")
     assert grid.size[0] == 260 + 3 * 96 and grid.getpixel((260 + 10, 24 + 10)) == (255, 0, 0)
+
+
+def test_report_over_seeds_gives_mean_and_range(tmp_path):
+    from projects.dreamllm.report_toy import RecipeRun, write_report
+
+    runs = [RecipeRun.load(_fake_run(tmp_path / "runs", seed, value)) for seed, value in ((0, 0.3), (1, 0.1), (2, 0.2))]
+    text = write_report(runs, tmp_path / "report.md", "s1", "s3").read_text()
+    assert "Mean over 3 runs (seeds 0, 1, 2)" in text
+    assert "| creation accuracy (all 4) | 0.2% | 20.0% (10.0–30.0) | 30.0% (20.0–40.0) | 40.0% (30.0–50.0) |" in text
+    assert "| toy FID (toy-CLIP features, lower is better) |  | 2.00 (1.00–3.00) |" in text
+    assert "| total | 101 (100–102) |" in text
+    assert text.count("| abc1234 |") == 3

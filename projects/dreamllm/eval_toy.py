@@ -31,6 +31,7 @@ from omni.data.constants import DataManager
 from omni.data.datasets import TypedWebDataset
 from omni.data.toyworld.text import QUESTIONS, read_story
 from omni.eval.toy import attribute_scores, normalize_answer, parse_attributes, toy_fid
+from omni.utils.machine import machine_info
 from omni.zoo.toy.classifier import AttributeClassifier
 from omni.zoo.toy.data import ATTRIBUTES
 
@@ -288,7 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     result = evaluator.evaluate_sd() if args.baseline_sd else evaluator.evaluate_dreamllm(args.model, args.merge_from, tuple(args.tasks))
     result.update(model=args.model or f"{args.zoo}/sd (baseline)", seconds=round(time.time() - started, 1),
                   settings={"num": args.num, "num_stories": args.num_stories, "num_documents": args.num_documents, "steps": args.steps,
-                            "guidance": args.guidance, "seed": args.seed})
+                            "guidance": args.guidance, "seed": args.seed},
+                  machine=machine_info())
     out.mkdir(parents=True, exist_ok=True)
     (out / "eval.json").write_text(json.dumps(result, indent=1))
     print(json.dumps({k: v for k, v in result.items() if not k.endswith("examples")}, indent=1))

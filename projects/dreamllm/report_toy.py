@@ -1,7 +1,11 @@
 """Write the toy recipe's report: the table in the paper's layout (toy SD vs DreamLLM after stage I vs after all
 stages), the zoo's own quality, and a PNG grid of prompts and created images.
 
-  python -m projects.dreamllm.report_toy --zoo zoo/toy --runs work_dirs/toy --out work_dirs/toy/report.md
+  python -m projects.dreamllm.report_toy --runs work_dirs/toy --out work_dirs/toy/report.md
+  python -m projects.dreamllm.report_toy --runs work_dirs/toy work_dirs/toy-seed1 work_dirs/toy-seed2 --out spread.md
+
+With several runs (the recipe with different `SEED`s) every cell is the mean with the range over the runs: one run's
+figure says little, since training amplifies small differences between seeds and between machines.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +49,52 @@ def _load(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def _cell(value: Any, key: str) -> str:
-    if value is None:
+@dataclass
+class RecipeRun:
+    """One run of the recipe: its folder, its zoo, and what `scripts/toyworld_recipe.sh` recorded in recipe.json."""
+
+    folder: Path
+    zoo: Path
+    seed: int | None = None
+    commit: str | None = None
+    machine: dict[str, Any] | None = None
+    times: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, folder: Path, zoo: Path | None = None, times: dict[str, float] | None = None) -> RecipeRun:
+        recipe = _load(folder / "recipe.json") or {}
+        return cls(folder, Path(zoo or recipe.get("zoo") or "zoo/toy"), recipe.get("seed"), recipe.get("commit"),
+                   recipe.get("machine"), times or recipe.get("times") or {})
+
+    def eval_folders(self, stage1: str, final: str) -> dict[str, Path]:
+        sd = self.folder / "toy_sd" / "eval"  # older recipes evaluated the toy SD into the zoo's folder
+        return {"toy SD (baseline)": sd if sd.exists() else self.zoo / "sd" / "eval",
+                "DreamLLM, stage I": self.folder / stage1 / "eval", "DreamLLM, stages I–III": self.folder / final / "eval"}
+
+
+# unit → (scale, format, suffix) of a figure
+_UNITS = {"%": (100, "{:.1f}", "%"), "": (1, "{:.2f}", ""), "s": (1, "{:.0f}", " s"), "dB": (1, "{:.1f}", " dB")}
+
+
+def _cell(values: list[Any], unit: str = "%") -> str:
+    """One figure, or the mean over runs with its range."""
+    scale, form, suffix = _UNITS[unit]
+    shown = [scale * v for v in values if v is not None]
+    if not shown:
         return "–"
-    return f"{value:.2f}" if key == "fid" else f"{100 * value:.1f}%"
+    mean = form.format(sum(shown) / len(shown)) + suffix
+    return mean if len(shown) == 1 else f"{mean} ({form.format(min(shown))}–{form.format(max(shown))})"
+
+
+def _unit(key: str) -> str:
+    return "" if key == "fid" else "%"
+
+
+def _machine(machine: dict[str, Any] | None) -> str:
+    if not machine:
+        return "not recorded"
+    return (f"{machine.get('cpu')}, {machine.get('cpu_count')} CPUs, torch {machine.get('torch')} "
+            f"({machine.get('omp_num_threads') or machine.get('torch_threads')} thread(s) per process)")
 
 
 def grid(columns: dict[str, Path], prompts: list[str], out: Path, count: int = 6, size: int = 96) -> Path:
@@ -67,51 +114,71 @@ def grid(columns: dict[str, Path], prompts: list[str], out: Path, count: int = 6
     return out
 
 
-def write_report(zoo: Path, runs: Path, out: Path, stage1: str, final: str, seconds: dict[str, float] | None = None) -> Path:
-    columns = {"toy SD (baseline)": zoo / "sd" / "eval", "DreamLLM, stage I": runs / stage1 / "eval",
-               "DreamLLM, stages I–III": runs / final / "eval"}
-    results = {name: _load(folder / "eval.json") for name, folder in columns.items()}
+def _zoo_lines(summaries: list[dict[str, Any]]) -> list[str]:
+    def cell(component: str, key: str, unit: str = "%") -> str:
+        return _cell([s["components"][component].get(key) for s in summaries], unit)
+
+    sd = ", ".join(f"{label} {cell('sd', f't2i_{key}')}" for label, key in
+                   (("colour", "color"), ("shape", "shape"), ("size", "size"), ("position", "position")))
+    return ["", "## The toy zoo", "", "| model | quality | training |", "|---|---|---|",
+            f"| toy CLIP | image→caption top-1 among 432 captions: {cell('clip', 'retrieval_top1')} "
+            f"(held-out combinations {cell('clip', 'retrieval_top1_heldout')}) | {cell('clip', 'seconds', 's')} |",
+            f"| toy VAE | reconstruction PSNR {cell('vae', 'psnr', 'dB')} | {cell('vae', 'seconds', 's')} |",
+            f"| toy LLaMA | held-out text perplexity {cell('llama', 'test_perplexity', '')}; answers chat questions "
+            f"about its context {cell('llama', 'reading_accuracy')} | {cell('llama', 'seconds', 's')} |",
+            f"| attribute classifier | real held-out images, all 4 right: {cell('classifier', 'all')} "
+            f"| {cell('classifier', 'seconds', 's')} |",
+            f"| toy SD (UNet) | text→image, all 4 right: {cell('sd', 't2i_all')}; {sd} | {cell('sd', 'seconds', 's')} |",
+            "", f"Zoo wall-clock time: {_cell([s['seconds'] for s in summaries], 's')} (two trainers at a time, one thread each)."]
+
+
+def write_report(runs: list[RecipeRun], out: Path, stage1: str = "stage1_comprehension", final: str = "stage3_sft") -> Path:
+    folders = [run.eval_folders(stage1, final) for run in runs]
+    columns = list(folders[0])
+    results = {name: [_load(f[name] / "eval.json") or {} for f in folders] for name in columns}
+    several = len(runs) > 1
     lines = ["# Toy-world DreamLLM: results", "",
              "Held-out split of the procedural toy world (64×64 images of one coloured shape; a tenth of the 432 attribute",
-             "combinations never appear in training). Produced by `scripts/toyworld_recipe.sh`.", "",
-             "| metric | chance | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
+             "combinations never appear in training). Produced by `scripts/toyworld_recipe.sh`."]
+    if several:
+        lines += ["", f"Mean over {len(runs)} runs (seeds {', '.join(str(r.seed) for r in runs)}), range in brackets."]
+    lines += ["", "| metric | chance | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
     for label, key in ROWS:
         if key is None:
             lines.append(f"| **{label}** | | " + " | ".join("" for _ in columns) + " |")
             continue
-        chance = _cell(CHANCE[key], key) if key in CHANCE else ""
-        lines.append(f"| {label} | {chance} | " + " | ".join(_cell((r or {}).get(key), key) for r in results.values()) + " |")
-    zoo_summary = _load(zoo / "zoo_summary.json")
-    if zoo_summary:
-        c = zoo_summary["components"]
-        lines += ["", "## The toy zoo", "", "| model | quality | training |", "|---|---|---|",
-                  f"| toy CLIP | image→caption top-1 among 432 captions: {100 * c['clip']['retrieval_top1']:.1f}% "
-                  f"(held-out combinations {100 * (c['clip'].get('retrieval_top1_heldout') or 0):.1f}%) | {c['clip']['seconds']:.0f} s |",
-                  f"| toy VAE | reconstruction PSNR {c['vae']['psnr']:.1f} dB | {c['vae']['seconds']:.0f} s |",
-                  f"| toy LLaMA | held-out text perplexity {c['llama']['test_perplexity']:.2f}; answers chat questions about "
-                  f"its context {100 * c['llama'].get('reading_accuracy', 0):.0f}% | {c['llama']['seconds']:.0f} s |",
-                  f"| attribute classifier | real held-out images, all 4 right: {100 * c['classifier']['all']:.1f}% | {c['classifier']['seconds']:.0f} s |",
-                  f"| toy SD (UNet) | text→image, all 4 right: {100 * c['sd'].get('t2i_all', 0):.1f}% | {c['sd']['seconds']:.0f} s |",
-                  "", f"Zoo wall-clock time: {zoo_summary['seconds']:.0f} s (two trainers at a time, one thread each)."]
-    if seconds:
-        lines += ["", "## Time", "", "| step | seconds |", "|---|---|"] + [f"| {k} | {v:.0f} |" for k, v in seconds.items()]
-    prompts = []
-    final_eval = results["DreamLLM, stages I–III"] or results["DreamLLM, stage I"] or {}
-    for pair in final_eval.get("caption_examples", []):
-        prompts.append(pair[0])
-    picture = grid({name: folder / "samples" for name, folder in columns.items()}, prompts or [""] * 6, out.with_name("creation_grid.png"))
-    lines += ["", "## Created images", "", f"![prompts and created images]({picture.name})", ""]
-    pages = [(name, folder / "documents.html") for name, folder in columns.items() if (folder / "documents.html").exists()]
+        chance = _cell([CHANCE[key]], _unit(key)) if key in CHANCE else ""
+        lines.append(f"| {label} | {chance} | " + " | ".join(_cell([r.get(key) for r in results[n]], _unit(key)) for n in columns) + " |")
+    summaries = [s for run in runs if (s := _load(run.zoo / "zoo_summary.json"))]
+    if summaries:
+        lines += _zoo_lines(summaries)
+    lines += ["", "## Runs", "", "| run | seed | commit | machine | total seconds |", "|---|---|---|---|---|"]
+    lines += [f"| {os.path.relpath(run.folder, out.parent)} | {run.seed if run.seed is not None else '–'} | {run.commit or '–'} "
+              f"| {_machine(run.machine)} | {run.times.get('total', '–')} |" for run in runs]
+    times = [run.times for run in runs if run.times]
+    if times:
+        steps = list(dict.fromkeys(step for t in times for step in t))
+        lines += ["", "## Time", "", "| step | seconds |", "|---|---|"]
+        lines += [f"| {step} | {_cell([t.get(step) for t in times], 's').replace(' s', '')} |" for step in steps]
+    first = {name: results[name][0] for name in columns}
+    final_eval = first["DreamLLM, stages I–III"] or first["DreamLLM, stage I"] or {}
+    prompts = [pair[0] for pair in final_eval.get("caption_examples", [])]
+    picture = grid({name: folder / "samples" for name, folder in folders[0].items()}, prompts or [""] * 6,
+                   out.with_name("creation_grid.png"))
+    lines += ["", "## Created images" + (f" (seed {runs[0].seed})" if several else ""), "",
+              f"![prompts and created images]({picture.name})", ""]
+    pages = [(f"{name}" + (f", seed {run.seed}" if several else ""), f[name] / "documents.html")
+             for run, f in zip(runs, folders) for name in columns if (f[name] / "documents.html").exists()]
     if pages:
         lines += ["Free-form interleaved documents: " + ", ".join(
             f"[{name}]({os.path.relpath(page, out.parent)})" for name, page in pages), ""]
-    for name, r in results.items():
-        if r and r.get("documents_examples"):
+    for name, r in first.items():
+        if r.get("documents_examples"):
             lines += [f"Documents by {name} (text only; images on the page above):", ""] + [f"- {t}" for t in r["documents_examples"]] + [""]
-    for name, r in results.items():
-        if r and r.get("caption_examples"):
+    for name, r in first.items():
+        if r.get("caption_examples"):
             lines += [f"Captions by {name} (truth → generated):", ""] + [f"- {t} → {g}" for t, g in r["caption_examples"]] + [""]
-        if r and r.get("vqa_examples"):
+        if r.get("vqa_examples"):
             lines += [f"VQA by {name} (question, truth → answer):", ""] + [f"- {q}: {t} → {a}" for q, t, a in r["vqa_examples"]] + [""]
     out.write_text("\n".join(lines) + "\n")
     return out
@@ -119,15 +186,21 @@ def write_report(zoo: Path, runs: Path, out: Path, stage1: str, final: str, seco
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write the toy recipe's report.md and image grid")
-    parser.add_argument("--zoo", default="zoo/toy")
-    parser.add_argument("--runs", default="work_dirs/toy")
+    parser.add_argument("--runs", nargs="+", default=["work_dirs/toy"],
+                        help="one recipe run folder, or several (one per seed): mean and range per figure")
+    parser.add_argument("--zoo", help="the zoo of every run (default: what each run's recipe.json names, else zoo/toy)")
     parser.add_argument("--stage1", default="stage1_comprehension", help="the run evaluated as 'after stage I'")
     parser.add_argument("--final", default="stage3_sft")
-    parser.add_argument("--out", default="work_dirs/toy/report.md")
-    parser.add_argument("--times", help="JSON file of {step: seconds}")
+    parser.add_argument("--out", help="default: report.md in the first run's folder")
+    parser.add_argument("--times", help="JSON file of {step: seconds} (default: each run's recipe.json)")
     args = parser.parse_args(argv)
     times = json.loads(Path(args.times).read_text()) if args.times and Path(args.times).exists() else None
-    print(write_report(Path(args.zoo), Path(args.runs), Path(args.out), args.stage1, args.final, times))
+    runs = [RecipeRun.load(Path(folder), Path(args.zoo) if args.zoo else None, times) for folder in args.runs]
+    missing = [str(run.folder) for run in runs if not run.folder.is_dir()]
+    if missing:
+        parser.error(f"no such run folder: {', '.join(missing)}")
+    out = Path(args.out) if args.out else runs[0].folder / "report.md"
+    print(write_report(runs, out, args.stage1, args.final))
 
 
 if __name__ == "__main__":

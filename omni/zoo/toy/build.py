@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 
+from omni.utils.machine import machine_info
+
 COMPONENTS = ("vae", "clip", "llama", "classifier", "sd")
 
 
@@ -115,13 +117,16 @@ def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", s
             later["classifier"] = pool.submit(_run, "classifier", *args, 4)
         results.update({n: f.result() for n, f in later.items()})
     if judge and ("sd" in todo or "t2i_all" not in results.get("sd", {})):
-        results["sd"].update(judge_sd(out, data_root, num=128 if scale == "full" else 8, steps=25 if scale == "full" else 2))
+        results["sd"].update(judge_sd(out, data_root, num=128 if scale == "full" else 8, steps=25 if scale == "full" else 2,
+                                      seed=seed))
     zoo_table = {f"omni-toy/{name}": str((out / name).resolve()) for name in ("clip", "vae", "sd", "llama", "classifier")}
     (out / "zoo.json").write_text(json.dumps(zoo_table, indent=1))
-    seconds = round(time.time() - started, 1)
+    seconds, machine = round(time.time() - started, 1), machine_info()
     previous = out / "zoo_summary.json"
-    if not todo and previous.exists():  # all cached: keep the wall-clock time of the build that trained them
-        seconds = json.loads(previous.read_text()).get("seconds", seconds)
-    summary = {"seconds": seconds, "scale": scale, "seed": seed, "components": results}
+    if not todo and previous.exists():  # all cached: keep the time and machine of the build that trained them
+        earlier = json.loads(previous.read_text())
+        seconds, machine = earlier.get("seconds", seconds), earlier.get("machine", machine)
+    summary = {"seconds": seconds, "scale": scale, "seed": seed, "workers": workers, "machine": machine,
+               "components": results}
     (out / "zoo_summary.json").write_text(json.dumps(summary, indent=1))
     return summary
