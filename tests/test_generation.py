@@ -48,18 +48,6 @@ def test_guidance_rescale_changes_the_image_only_when_set(tiny_model, toy_tokeni
     assert np.array_equal(plain, zero) and not np.array_equal(plain, rescaled)
 
 
-def test_logit_normal_timesteps_lean_toward_noise(tiny_model):
-    head = tiny_model.diffusion_head
-    uniform = head.sample_timesteps(4000, 1000).float()
-    head.timestep_sampling, head.timestep_logit_mean = "logit_normal", 1.0
-    try:
-        noisy = head.sample_timesteps(4000, 1000).float()
-    finally:
-        head.timestep_sampling, head.timestep_logit_mean = "uniform", 0.0
-    assert 0 <= noisy.min() and noisy.max() <= 999
-    assert abs(uniform.mean() - 500) < 30 and noisy.mean() > 650  # E[sigmoid(N(1, 1))] is about 0.70
-
-
 def test_null_condition_is_the_training_dropout_sequence(tiny_model, toy_tokenizer):
     """The unconditional branch at inference is built from exactly the sequence caption dropout trains on."""
     generator = DreamLLMGenerator(tiny_model, toy_tokenizer)

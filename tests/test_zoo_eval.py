@@ -190,3 +190,19 @@ def test_report_over_seeds_gives_mean_and_range(tmp_path):
     assert "| toy FID (toy-CLIP features, lower is better) |  | 2.00 (1.00–3.00) |" in text
     assert "| total | 101 (100–102) |" in text
     assert text.count("| abc1234 |") == 3
+
+
+def test_fit_with_ema_ends_at_the_average_of_its_iterates():
+    """A parameter that climbs steadily (constant gradient): the average of its iterates trails the last one (by
+    little here: the cosine schedule has almost stopped it by the end, and diffusers' EMA warms its decay up)."""
+    from omni.zoo.toy.common import fit
+
+    def final(ema_decay):
+        weight = torch.nn.Parameter(torch.zeros(1))
+        fit("ema", [weight], lambda index: -weight.sum(), n=2, batch_size=1, steps=200, lr=0.01, seed=0, progress=False,
+            warmup=0, ema_decay=ema_decay)
+        return weight.item()
+
+    last, averaged = final(None), final(0.99)
+    assert last > 1.0  # Adam moves it by about the learning rate per step
+    assert 0.9 * last < averaged < last - 0.005

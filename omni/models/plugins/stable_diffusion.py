@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
-from diffusers.training_utils import compute_density_for_timestep_sampling
 from PIL import Image
 from torch import nn
 
 from omni.models.connectors.projectors import build_projector
 from omni.models.plugins.base import Plugin, register_plugin
+from omni.models.plugins.diffusion_objective import DiffusionObjective
 from omni.models.zoo import resolve_model_path
 
 SCHEDULERS = {
@@ -78,13 +77,13 @@ class StableDiffusionHead(Plugin):
         self.resolution = resolution or self.vae.config.sample_size
         self.projector_bias, self.projector, self.freeze = projector_bias, projector, freeze
         self.drop_prob, self.noise_offset, self.min_snr_gamma = drop_prob, noise_offset, min_snr_gamma
-        if timestep_sampling not in ("uniform", "logit_normal"):
-            raise ValueError(f"timestep_sampling must be 'uniform' or 'logit_normal', got {timestep_sampling!r}")
         # Where the condition matters is a matter of noise level: a shape's place is decided only at high noise (at low
         # noise the noisy latent already shows it), so a head whose conditions must learn position can sample noisy
         # timesteps more often (SD3's logit-normal density, mean > 0 leans toward noise); uniform is DreamLLM's.
         self.timestep_sampling, self.timestep_logit_mean, self.timestep_logit_std = (
             timestep_sampling, timestep_logit_mean, timestep_logit_std)
+        self.objective = DiffusionObjective(self.noise_scheduler, timestep_sampling, timestep_logit_mean,
+                                            timestep_logit_std, min_snr_gamma, noise_offset)
         if latents not in ("sample", "mode"):
             raise ValueError(f"latents must be 'sample' or 'mode', got {latents!r}")
         # Encode targets the way the frozen UNet was trained: SD samples the VAE posterior; a UNet trained on the
@@ -131,40 +130,14 @@ class StableDiffusionHead(Plugin):
             posterior = self.vae.encode(target_pixels.to(vae_dtype)).latent_dist
             latents = posterior.sample() if self.latents == "sample" else posterior.mode()
             latents = latents * self.vae.config.scaling_factor
-        noise = torch.randn_like(latents)
-        if self.noise_offset:
-            noise = noise + self.noise_offset * torch.randn(latents.shape[0], latents.shape[1], 1, 1, dtype=latents.dtype)
-        steps = self.noise_scheduler.config.num_train_timesteps
-        timesteps = self.sample_timesteps(latents.shape[0], steps, latents.device)
-        noisy = self.noise_scheduler.add_noise(latents, noise, timesteps)
-        prediction_type = self.noise_scheduler.config.prediction_type
-        if prediction_type == "epsilon":
-            target = noise
-        elif prediction_type == "v_prediction":
-            target = self.noise_scheduler.get_velocity(latents, noise, timesteps)
-        else:
-            raise ValueError(f"unsupported prediction_type {prediction_type!r}")
+        objective = self.objective
+        noise = objective.noise(latents)
+        timesteps = objective.timesteps(latents.shape[0], latents.device)
+        noisy = objective.noisy(latents, noise, timesteps)
         unet_dtype = next(self.unet.parameters()).dtype
         condition = self.condition(hidden_states).to(unet_dtype)
         prediction = self.unet(noisy.to(unet_dtype), timesteps, encoder_hidden_states=condition).sample
-        if self.min_snr_gamma is None:
-            return F.mse_loss(prediction.float(), target.float())
-        per_sample = F.mse_loss(prediction.float(), target.float(), reduction="none").mean(dim=(1, 2, 3))
-        return (per_sample * self._min_snr_weights(timesteps, prediction_type)).mean()
-
-    def sample_timesteps(self, batch: int, steps: int, device: torch.device | str = "cpu") -> torch.Tensor:
-        """Training timesteps: uniform (DreamLLM, SD) or logit-normal (SD3; a positive mean leans toward noise)."""
-        if self.timestep_sampling == "uniform":
-            return torch.randint(0, steps, (batch,), device=device)
-        u = compute_density_for_timestep_sampling("logit_normal", batch, logit_mean=self.timestep_logit_mean,
-                                                  logit_std=self.timestep_logit_std, device=device)
-        return (u * steps).long().clamp(max=steps - 1)
-
-    def _min_snr_weights(self, timesteps: torch.Tensor, prediction_type: str) -> torch.Tensor:
-        alphas = self.noise_scheduler.alphas_cumprod.to(timesteps.device)[timesteps]
-        snr = alphas / (1 - alphas)
-        clipped = torch.clamp(snr, max=self.min_snr_gamma)
-        return clipped / (snr + 1) if prediction_type == "v_prediction" else clipped / snr
+        return objective.loss(prediction, objective.target(latents, noise, timesteps), timesteps)
 
     # ---- sampling ------------------------------------------------------------------------------------------------
     def pipeline(self, scheduler: str = "ddim"):

@@ -42,12 +42,17 @@ def batches(n: int, batch_size: int, steps: int, seed: int, lengths: torch.Tenso
 
 def fit(name: str, parameters: list[torch.nn.Parameter], step_fn: Callable[[torch.Tensor], torch.Tensor], n: int,
         batch_size: int, steps: int, lr: float, seed: int, progress: bool = True, position: int = 0,
-        warmup: int = 50, lengths: torch.Tensor | None = None) -> list[float]:
-    """AdamW with warmup and cosine decay over `steps` batches; `step_fn(indices)` returns the loss."""
+        warmup: int = 50, lengths: torch.Tensor | None = None, ema_decay: float | None = None) -> list[float]:
+    """AdamW with warmup and cosine decay over `steps` batches; `step_fn(indices)` returns the loss.
+
+    With `ema_decay`, the parameters end as their exponential moving average (diffusers' `EMAModel`): the last
+    iterate of a short run depends on its last few batches, the average much less, so seeds land closer together."""
+    from diffusers.training_utils import EMAModel
     from transformers import get_cosine_schedule_with_warmup
 
     optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.0)
     scheduler = get_cosine_schedule_with_warmup(optimizer, min(warmup, steps // 10), steps)
+    ema = EMAModel(parameters, decay=ema_decay) if ema_decay else None
     losses: list[float] = []
     bar = tqdm(total=steps, desc=f"zoo {name}", disable=not progress, position=position, leave=True, dynamic_ncols=True)
     for index in batches(n, batch_size, steps, seed, lengths):
@@ -57,10 +62,14 @@ def fit(name: str, parameters: list[torch.nn.Parameter], step_fn: Callable[[torc
         torch.nn.utils.clip_grad_norm_(parameters, 1.0)
         optimizer.step()
         scheduler.step()
+        if ema:
+            ema.step(parameters)
         losses.append(loss.item())
         bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.4f}")
         bar.update(1)
     bar.close()
+    if ema:
+        ema.copy_to(parameters)
     return losses
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDIMScheduler, DDPMScheduler, StableDiffusionPipeline, UNet2DConditionModel
 from transformers import AutoTokenizer, CLIPTextModel
 
 from omni.models.dreamllm.presets import SD_SCHEDULER, tiny_unet_config
+from omni.models.plugins.diffusion_objective import DiffusionObjective
 from omni.zoo.toy.clip import encode_text
 from omni.zoo.toy.common import fit, write_result
 from omni.zoo.toy.data import PairTensors
@@ -27,8 +27,10 @@ from omni.zoo.toy.data import PairTensors
 # doubled the step time (0.71 → 0.34 s at batch 32 on one CPU thread) for a 3x3 grid of positions.
 # 5000 steps, not 3000: at 3000 it placed shapes right 48% of the time and its loss hardly depended on the
 # caption's position (0.0114 right vs 0.0124 wrong), too weak a signal for DreamLLM's conditions to learn it.
-SCALES = {"full": {"channels": (32, 64, 64), "heads": 4, "attention_from": 1, "steps": 5000, "batch": 32, "latents": 12000},
-          "tiny": {"channels": (16, 32), "heads": 2, "attention_from": 0, "steps": 10, "batch": 8, "latents": 400}}
+_OBJECTIVE = {"lr": 1e-3, "timestep_sampling": "uniform", "timestep_logit_mean": 0.0, "min_snr_gamma": None, "ema_decay": None}
+SCALES = {"full": {"channels": (32, 64, 64), "heads": 4, "attention_from": 1, "steps": 5000, "batch": 32, "latents": 12000,
+                   **_OBJECTIVE},
+          "tiny": {"channels": (16, 32), "heads": 2, "attention_from": 0, "steps": 10, "batch": 8, "latents": 400, **_OBJECTIVE}}
 CAPTION_DROPOUT = 0.1
 
 
@@ -60,19 +62,21 @@ def train_sd(train: PairTensors, clip_dir: str | Path, vae_dir: str | Path, out:
                                                    heads=s["heads"], norm_num_groups=16,
                                                    first_attention_level=s["attention_from"]))
     scheduler = DDPMScheduler.from_config(SD_SCHEDULER)
+    objective = DiffusionObjective(scheduler, s["timestep_sampling"], s["timestep_logit_mean"], min_snr_gamma=s["min_snr_gamma"])
     generator = torch.Generator().manual_seed(seed + 1)
 
     def step(index: torch.Tensor) -> torch.Tensor:
         x0 = latents[index]
-        noise = torch.randn(x0.shape, generator=generator)
-        t = torch.randint(0, scheduler.config.num_train_timesteps, (len(index),), generator=generator)
+        noise = objective.noise(x0, generator)
+        t = objective.timesteps(len(index), generator=generator)
         drop = torch.rand(len(index), generator=generator) < CAPTION_DROPOUT
         condition = states[torch.where(drop, len(captions) - 1, train_index[index])]
-        prediction = unet(scheduler.add_noise(x0, noise, t), t, encoder_hidden_states=condition).sample
-        return F.mse_loss(prediction, noise)
+        prediction = unet(objective.noisy(x0, noise, t), t, encoder_hidden_states=condition).sample
+        return objective.loss(prediction, objective.target(x0, noise, t), t)
 
     unet.train()
-    losses = fit("sd-unet", list(unet.parameters()), step, len(train), s["batch"], s["steps"], 1e-3, seed, progress, position)
+    losses = fit("sd-unet", list(unet.parameters()), step, len(train), s["batch"], s["steps"], s["lr"], seed, progress,
+                 position, ema_decay=s["ema_decay"])
     pipeline = StableDiffusionPipeline(
         vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, unet=unet.eval(),
         scheduler=DDIMScheduler.from_config(SD_SCHEDULER, clip_sample=False), safety_checker=None,
