@@ -206,20 +206,3 @@ def test_fit_with_ema_ends_at_the_average_of_its_iterates():
     last, averaged = final(None), final(0.99)
     assert last > 1.0  # Adam moves it by about the learning rate per step
     assert 0.9 * last < averaged < last - 0.005
-
-
-def test_position_hard_negative_batches_share_all_but_position():
-    from omni.zoo.toy.clip import POSITION_GROUP, position_hard_negative_batches
-
-    generator = torch.Generator().manual_seed(0)
-    labels = torch.stack([torch.randint(n, (3000,), generator=generator) for n in (8, 3, 2, 9)], -1)
-    batches = list(position_hard_negative_batches(labels, 64, 4, 5, seed=1))
-    assert len(batches) == 5 and all(len(b) == 64 for b in batches)
-    for start in range(0, 4 * POSITION_GROUP, POSITION_GROUP):
-        group = labels[batches[0][start:start + POSITION_GROUP]]
-        assert (group[:, :3] == group[0, :3]).all()  # one colour, shape and size
-        assert len(group[:, 3].unique()) == POSITION_GROUP  # at different positions
-    again = list(position_hard_negative_batches(labels, 64, 4, 5, seed=1))
-    assert all(torch.equal(a, b) for a, b in zip(batches, again))
-    with pytest.raises(ValueError, match="do not fit"):
-        next(position_hard_negative_batches(labels, 16, 4, 1, seed=1))

@@ -7,7 +7,6 @@ transformers treats an end-token id of 2 as the legacy "highest id" rule, so the
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,9 @@ from omni.zoo.toy.common import fit, write_result
 from omni.zoo.toy.data import PairTensors
 
 SCALES = {
-    "full": {"text_hidden": 128, "text_layers": 2, "vision_hidden": 128, "vision_layers": 3, "patch": 8, "steps": 400, "batch": 128,
-             "lr": 1e-3, "position_groups": 0},
-    "tiny": {"text_hidden": 32, "text_layers": 1, "vision_hidden": 32, "vision_layers": 1, "patch": 16, "steps": 10, "batch": 16,
-             "lr": 1e-3, "position_groups": 0},
+    "full": {"text_hidden": 128, "text_layers": 2, "vision_hidden": 128, "vision_layers": 3, "patch": 8, "steps": 400, "batch": 128},
+    "tiny": {"text_hidden": 32, "text_layers": 1, "vision_hidden": 32, "vision_layers": 1, "patch": 16, "steps": 10, "batch": 16},
 }
-POSITION_GROUP = 8  # images per hard-negative group: one colour, shape and size at eight different positions
 MAX_TEXT_LENGTH = 16
 
 
@@ -62,39 +58,6 @@ def build_clip(tokenizer: Any, scale: str, image_size: int = 64) -> CLIPModel:
               "num_hidden_layers": s["vision_layers"], "num_attention_heads": max(1, s["vision_hidden"] // 32),
               "image_size": image_size, "patch_size": s["patch"]}
     return CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=s["text_hidden"]))
-
-
-def position_hard_negative_batches(labels: torch.Tensor, batch_size: int, groups: int, steps: int,
-                                   seed: int) -> Iterator[torch.Tensor]:
-    """Contrastive batches in which `groups` runs of `POSITION_GROUP` images share colour, shape and size and differ
-    only in position; the rest of each batch is drawn at random.
-
-    In a random batch of 128 an image has about 2.6 others of its colour, shape and size, so position (9 values, the
-    finest attribute) gets few hard negatives, and a toy CLIP retrieved captions with colour, shape and size about 99%
-    right but position 57%; its text states then carried position too weakly for the toy SD to place shapes
-    reliably. Grouped images give every step position negatives without a larger batch."""
-    generator = torch.Generator().manual_seed(seed)
-    keys = labels[:, 0] * 1000 + labels[:, 1] * 100 + labels[:, 2] * 10  # colour, shape, size
-    by_key: dict[int, dict[int, torch.Tensor]] = {}
-    for key in keys.unique().tolist():
-        members = (keys == key).nonzero().squeeze(-1)
-        by_key[key] = {p: members[labels[members, 3] == p] for p in labels[members, 3].unique().tolist()}
-    usable = [k for k, positions in by_key.items() if len(positions) >= POSITION_GROUP]
-    grouped = groups * POSITION_GROUP
-    if grouped > batch_size:
-        raise ValueError(f"{groups} groups of {POSITION_GROUP} do not fit in a batch of {batch_size}")
-
-    def pick(pool: torch.Tensor) -> torch.Tensor:
-        return pool[torch.randint(len(pool), (1,), generator=generator)]
-
-    for _ in range(steps):
-        chosen = []
-        for g in torch.randperm(len(usable), generator=generator)[:groups].tolist():
-            positions = list(by_key[usable[g]].values())
-            order = torch.randperm(len(positions), generator=generator)[:POSITION_GROUP].tolist()
-            chosen += [pick(positions[i]) for i in order]
-        chosen.append(torch.randint(len(labels), (batch_size - grouped,), generator=generator))
-        yield torch.cat(chosen)
 
 
 def _features(output: Any) -> torch.Tensor:
@@ -136,10 +99,7 @@ def train_clip(train: PairTensors, test: PairTensors, base_tokenizer_dir: str | 
         return model(input_ids=ids, pixel_values=normalize(train.pixels(index)), return_loss=True).loss
 
     model.train()
-    index_batches = (position_hard_negative_batches(train.labels, s["batch"], s["position_groups"], s["steps"], seed)
-                     if s["position_groups"] else None)
-    losses = fit("clip", list(model.parameters()), step, len(train), s["batch"], s["steps"], s["lr"], seed, progress, position,
-                 index_batches=index_batches)
+    losses = fit("clip", list(model.parameters()), step, len(train), s["batch"], s["steps"], 1e-3, seed, progress, position)
     metrics = retrieval_accuracy(model, tokenizer, test, [scene.caption() for scene in all_scenes()])
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)

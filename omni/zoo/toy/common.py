@@ -42,11 +42,8 @@ def batches(n: int, batch_size: int, steps: int, seed: int, lengths: torch.Tenso
 
 def fit(name: str, parameters: list[torch.nn.Parameter], step_fn: Callable[[torch.Tensor], torch.Tensor], n: int,
         batch_size: int, steps: int, lr: float, seed: int, progress: bool = True, position: int = 0,
-        warmup: int = 50, lengths: torch.Tensor | None = None, ema_decay: float | None = None,
-        index_batches: Iterator[torch.Tensor] | None = None) -> list[float]:
+        warmup: int = 50, lengths: torch.Tensor | None = None, ema_decay: float | None = None) -> list[float]:
     """AdamW with warmup and cosine decay over `steps` batches; `step_fn(indices)` returns the loss.
-
-    Batches are seeded random epochs (`batches`) unless the trainer brings its own `index_batches`.
 
     With `ema_decay`, the parameters end as their exponential moving average (diffusers' `EMAModel`): the last
     iterate of a short run depends on its last few batches, the average much less, so seeds land closer together."""
@@ -58,7 +55,7 @@ def fit(name: str, parameters: list[torch.nn.Parameter], step_fn: Callable[[torc
     ema = EMAModel(parameters, decay=ema_decay) if ema_decay else None
     losses: list[float] = []
     bar = tqdm(total=steps, desc=f"zoo {name}", disable=not progress, position=position, leave=True, dynamic_ncols=True)
-    for index in index_batches if index_batches is not None else batches(n, batch_size, steps, seed, lengths):
+    for index in batches(n, batch_size, steps, seed, lengths):
         loss = step_fn(index)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
