@@ -55,6 +55,16 @@ def test_zoo_is_cached(tiny_zoo, toy_data):
     assert again["seconds"] == first["seconds"]  # the summary keeps the time of the build that trained the zoo
 
 
+def test_a_retrained_clip_invalidates_the_cached_sd(monkeypatch):
+    """The toy SD is trained on the CLIP's text tower: a CLIP with other settings must not reuse the old SD."""
+    from omni.zoo.toy import build, clip
+
+    before = {name: build._stamp(name, "tiny", 0) for name in ("sd", "vae", "llama")}
+    monkeypatch.setitem(clip.SCALES, "tiny", {**clip.SCALES["tiny"], "steps": clip.SCALES["tiny"]["steps"] + 1})
+    assert build._stamp("sd", "tiny", 0) != before["sd"]
+    assert all(build._stamp(name, "tiny", 0) == before[name] for name in ("vae", "llama"))
+
+
 def test_dreamllm_loads_the_zoo_and_evaluates(tiny_zoo, toy_data, tmp_path):
     from transformers import CLIPVisionModel, LlamaForCausalLM
 

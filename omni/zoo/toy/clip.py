@@ -17,8 +17,11 @@ from omni.models.plugins.clip_vision import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, _
 from omni.zoo.toy.common import fit, write_result
 from omni.zoo.toy.data import PairTensors
 
+# 800 steps, not 400: at 400 the model sits where position is being learnt, so image→caption top-1 landed anywhere in
+# 47–63% across seeds and machines (position of the retrieved caption right 57%, the other attributes 98–100%);
+# at 800 seeds 0, 1 and 2 all reach 100% (held-out combinations 100%), about 7 more minutes on one core
 SCALES = {
-    "full": {"text_hidden": 128, "text_layers": 2, "vision_hidden": 128, "vision_layers": 3, "patch": 8, "steps": 400, "batch": 128},
+    "full": {"text_hidden": 128, "text_layers": 2, "vision_hidden": 128, "vision_layers": 3, "patch": 8, "steps": 800, "batch": 128},
     "tiny": {"text_hidden": 32, "text_layers": 1, "vision_hidden": 32, "vision_layers": 1, "patch": 16, "steps": 10, "batch": 16},
 }
 MAX_TEXT_LENGTH = 16
