@@ -39,17 +39,31 @@ logger = get_logger(__name__)
 NO_DECAY = ("bias", "norm", "embeddings")  # biases, norm weights and learnable query embeddings
 
 
+def declared_no_weight_decay(model: torch.nn.Module) -> set[str]:
+    """Full names of the parameters that modules declare undecayed through `no_weight_decay()` (timm's convention:
+    learned latents, queries, positional embeddings), whatever they are called."""
+    names: set[str] = set()
+    for prefix, module in model.named_modules():
+        declare = getattr(module, "no_weight_decay", None)
+        if callable(declare):
+            names |= {f"{prefix}.{name}" if prefix else name for name in declare()}
+    return names
+
+
 def parameter_groups(model: torch.nn.Module, weight_decay: float, learning_rate: float,
                      learning_rates: dict[str, float] | None = None) -> list[dict[str, Any]]:
-    """Optimizer groups by (learning rate, weight decay): norms, biases and 1-d parameters take no decay; a parameter
+    """Optimizer groups by (learning rate, weight decay): norms, biases, 1-d parameters and those a module declares
+    (`no_weight_decay()`) take no decay; a parameter
     whose name matches a pattern of `learning_rates` (the first that matches, in order) takes that rate, e.g. new
     projectors and dream queries faster than a pretrained LLM."""
     groups: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
+    undecayed = declared_no_weight_decay(model)
     for name, parameter in model.named_parameters():
         if not parameter.requires_grad:
             continue
         lr = next((rate for pattern, rate in (learning_rates or {}).items() if fnmatch(name, pattern)), learning_rate)
-        decay = 0.0 if any(k in name.lower() for k in NO_DECAY) or parameter.ndim < 2 else weight_decay
+        no_decay = name in undecayed or any(k in name.lower() for k in NO_DECAY) or parameter.ndim < 2
+        decay = 0.0 if no_decay else weight_decay
         groups.setdefault((lr, decay), []).append(parameter)
     return [{"params": params, "lr": lr, "weight_decay": decay} for (lr, decay), params in groups.items()]
 

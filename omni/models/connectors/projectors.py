@@ -1,21 +1,16 @@
-"""Linear and MLP projectors, named as in LLaVA (`linear`, `mlp2x_gelu`)."""
+"""`build_projector`: the token-for-token connectors by LLaVA's names (`linear`, `mlp2x_gelu`), for the plugins'
+`projector` arguments and the exports that recorded them."""
 
 from __future__ import annotations
 
-import re
-
-from torch import nn
+from omni.models.connectors.base import Connector, _legacy_spec
 
 
-def build_projector(kind: str, in_features: int, out_features: int, bias: bool = True) -> nn.Module:
+def build_projector(kind: str, in_features: int, out_features: int, bias: bool = True) -> Connector:
     """`linear`, or `mlp{N}x_gelu` for N linear layers with GELU between them."""
-    if kind == "linear":
-        return nn.Linear(in_features, out_features, bias=bias)
-    match = re.fullmatch(r"mlp(\d+)x_gelu", kind)
-    if match:
-        depth = int(match.group(1))
-        layers: list[nn.Module] = [nn.Linear(in_features, out_features, bias=bias)]
-        for _ in range(depth - 1):
-            layers += [nn.GELU(), nn.Linear(out_features, out_features, bias=bias)]
-        return nn.Sequential(*layers)
-    raise ValueError(f"unknown projector type '{kind}'; expected 'linear' or 'mlp<N>x_gelu' (e.g. 'mlp2x_gelu')")
+    from omni.models.connectors.base import build_connector
+
+    spec = _legacy_spec(kind)
+    if spec is None:
+        raise ValueError(f"unknown projector type '{kind}'; expected 'linear' or 'mlp<N>x_gelu' (e.g. 'mlp2x_gelu')")
+    return build_connector({**spec, "bias": bias}, in_features, out_features)
