@@ -76,8 +76,11 @@ def test_stage_trainable_sets(tiny_model):
     set_trainable(tiny_model, STAGES["stage1_creation"])
     names = {n for n, p in tiny_model.named_parameters() if p.requires_grad}
     assert names == {"plugins.dream_queries.embeddings", "plugins.diffusion_head.condition_projector.weight"}
-    with pytest.raises(ValueError, match="match no trainable"):
+    with pytest.raises(ValueError, match="matches no trainable"):
         set_trainable(tiny_model, ["plugins.diffusion_head.unet.*"])  # frozen backbones never train
+    # one pattern with a typo among good ones is an error naming it, not a stage that silently trains less
+    with pytest.raises(ValueError, match="'plugins.dream_querys.\\*'"):
+        set_trainable(tiny_model, ["plugins.vision_encoder.projector.*", "plugins.dream_querys.*"])
 
 
 def test_labels_follow_the_policy(tiny_model, toy_tokenizer):
@@ -237,10 +240,13 @@ def test_mlp_projectors_round_trip(toy_tokenizer, tmp_path):
     config.plugins["diffusion_head"].update(projector="mlp2x_gelu", projector_bias=True)
     config.attach_tokenizer(toy_tokenizer)
     model = DreamLLMForCausalLM.build(config)
-    assert isinstance(model.diffusion_head.condition_projector, torch.nn.Sequential)
+    from omni.models.connectors.mlp import MLPConnector
+
+    assert isinstance(model.diffusion_head.condition_projector, MLPConnector)
+    assert model.diffusion_head.condition_projector.to_spec()["depth"] == 2
     model.save_pretrained(tmp_path)
     again = AutoModel.from_pretrained(tmp_path)
-    assert isinstance(again.diffusion_head.condition_projector, torch.nn.Sequential)
+    assert isinstance(again.diffusion_head.condition_projector, MLPConnector)
     assert_same_outputs(model, again, toy_tokenizer)
 
 

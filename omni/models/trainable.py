@@ -24,11 +24,18 @@ def trainable_names(model: nn.Module, patterns: Sequence[str]) -> set[str]:
 
 
 def set_trainable(model: nn.Module, patterns: Sequence[str]) -> int:
-    """Make exactly the matching, non-frozen parameters trainable; returns how many parameter tensors train."""
+    """Make exactly the matching, non-frozen parameters trainable; returns how many parameter tensors train.
+
+    Every pattern must match something: a stage knob with a typo (or written for another model) would otherwise
+    silently train less than its config says."""
+    frozen = frozen_parameter_names(model)
+    candidates = [name for name, _ in model.named_parameters() if name not in frozen]
+    for pattern in patterns:
+        if not any(fnmatch(name, pattern) for name in candidates):
+            close = sorted({".".join(n.split(".")[:3]) + ".*" for n in candidates})[:8]
+            raise ValueError(f"trainable pattern {pattern!r} matches no trainable parameter of this model (frozen "
+                             f"backbones never train); its trainable modules look like {close}")
     names = trainable_names(model, patterns)
-    if patterns and not names:
-        raise ValueError(f"trainable patterns {list(patterns)} match no trainable parameter; parameter names look like "
-                         f"{[n for n, _ in model.named_parameters()][:5]}")
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(name in names)
     return len(names)

@@ -60,7 +60,7 @@ def _blank(size: int = 64) -> list[Image.Image]:
 
 
 def measure(model: nn.Module) -> StepFlops:
-    """Count a DreamLLM's per-image plugin FLOPs on its unsharded modules; RNG states and gradients are left as found."""
+    """Count an MLLM's per-image plugin FLOPs on its unsharded modules; RNG states and gradients are left as found."""
     llm = model.llm
     embeddings = {id(p) for p in llm.get_input_embeddings().parameters()}
     params = [p for p in llm.parameters() if id(p) not in embeddings]
@@ -80,7 +80,7 @@ def measure(model: nn.Module) -> StepFlops:
                     out.float().sum().backward()
 
             flops.seen_image_flops = count_flops(seen)
-        head, queries = model.diffusion_head, model.dream_queries
+        head, queries = model.head, model.queries
         if head is not None and queries is not None:
             pixels = head.preprocess(_blank(head.resolution)).to(device)
             hidden = torch.zeros(1, queries.num_queries, config.hidden_size, device=device, requires_grad=True)

@@ -20,7 +20,6 @@ from torch.utils.data import DataLoader, IterableDataset
 from tqdm import tqdm
 from transformers import get_scheduler
 
-from omni.constants import IGNORE_INDEX
 from omni.data.datasets.stream import DataPosition
 from omni.models.summary import format_summary, summarize
 from omni.models.trainable import set_trainable
@@ -87,7 +86,7 @@ class Trainer:
         model.to(self.device)
         frozen_dtype = self.args.frozen_dtype or ("bfloat16" if self.args.bf16 else "float32")
         cast_frozen(model, as_dtype(frozen_dtype))
-        self.flops = measure_flops(model) if hasattr(model, "llm") and hasattr(model, "diffusion_head") else None
+        self.flops = measure_flops(model) if hasattr(model, "llm") else None
         self.peak_flops = peak_flops(self.device, self.args.peak_tflops)
         if self.args.gradient_checkpointing:
             model.llm.gradient_checkpointing_enable()
@@ -138,6 +137,15 @@ class Trainer:
             work += torch.tensor([tokens, seen, created, flops], dtype=torch.float64)
         return work
 
+    def _normalisers(self, micro: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        """The model's loss normalisers (`normaliser_counts`: label tokens, images to create, …) summed over the step's
+        micro-batches and all ranks. FSDP averages gradients over ranks, so each rank divides by the global count
+        over the world size."""
+        counts = [type(self.raw_model).normaliser_counts(batch) for batch in micro]
+        names = list(counts[0])
+        totals = all_reduce_sum(torch.tensor([sum(c[name] for c in counts) for name in names]))
+        return {name: (total / self.world).clamp(min=1e-6) for name, total in zip(names, totals)}
+
     # ---- training ------------------------------------------------------------------------------------------------
     def train(self) -> dict[str, Any]:
         args = self.args
@@ -166,17 +174,15 @@ class Trainer:
             started = time.perf_counter()
             micro = [next(batches) for _ in range(args.gradient_accumulation_steps)]
             work = all_reduce_sum(self._work(micro))  # tokens, images seen, images created, FLOPs: all ranks
-            label_tokens = all_reduce_sum(torch.tensor(float(sum(int((b["labels"][:, 1:] != IGNORE_INDEX).sum()) for b in micro))))
-            dream_images = all_reduce_sum(torch.tensor(float(sum(len(b.get("dream_pixel_values", ())) for b in micro))))
-            # FSDP averages gradients over ranks, so each rank normalises by the global count / world size.
-            norm_tokens = (label_tokens / self.world).clamp(min=1e-6)
-            norm_images = (dream_images / self.world).clamp(min=1e-6)
-            sums = torch.zeros(3)
+            normalisers = self._normalisers(micro)
+            sums: torch.Tensor | None = None
             for batch in micro:
                 batch = {k: v.to(self.device) for k, v in batch.items()}
-                output = model(**batch, num_label_tokens=norm_tokens, num_dream_images=norm_images)
+                output = model(**batch, **normalisers)
                 output.loss.backward()
-                sums += torch.stack([output.loss.detach(), output.lm_loss, output.vm_loss]).float().cpu()
+                metrics = {"loss": output.loss.detach(), **(output.metrics or {})}
+                values = torch.stack([metrics[name].float() for name in metrics]).cpu()
+                sums = values if sums is None else sums + values
             sums = all_reduce_sum(sums) / self.world
             grad_norm = torch.nn.utils.clip_grad_norm_(trainable, args.max_grad_norm)
             grad_norm = grad_norm.full_tensor() if hasattr(grad_norm, "full_tensor") else grad_norm
@@ -195,9 +201,11 @@ class Trainer:
             optimizer.zero_grad(set_to_none=True)
             elapsed = time.perf_counter() - started
             samples = args.per_device_train_batch_size * args.gradient_accumulation_steps * self.world
-            last = {"loss": sums[0].item(), "lm_loss": sums[1].item(), "vm_loss": sums[2].item(),
+            last = {**{name: value.item() for name, value in zip(metrics, sums)},
                     "lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "step_time": elapsed,
-                    "samples_per_s": samples / elapsed, "label_tokens": int(label_tokens), "dream_images": int(dream_images),
+                    "samples_per_s": samples / elapsed,
+                    # the normalisers' global totals (label tokens, dream images, …) under their plain names
+                    **{name.removeprefix("num_"): int(round(float(total) * self.world)) for name, total in normalisers.items()},
                     "tokens_per_s": float(work[0]) / elapsed, "images_per_s": float(work[1] + work[2]) / elapsed}
             if self.flops is not None:
                 last["tflops_per_device"] = float(work[3]) / self.world / elapsed / 1e12
@@ -205,7 +213,7 @@ class Trainer:
                     last["mfu"] = last["tflops_per_device"] * 1e12 / self.peak_flops
             if step % args.logging_steps == 0 or step == args.max_steps:
                 metrics_log.log(last, step)
-            progress.set_postfix(loss=f"{last['loss']:.4f}", lm=f"{last['lm_loss']:.3f}", vm=f"{last['vm_loss']:.4f}")
+            progress.set_postfix({name.removesuffix("_loss"): f"{last[name]:.4f}" for name in metrics})
             progress.update(1)
             if args.save_steps and step % args.save_steps == 0 and step < args.max_steps:
                 save_checkpoint(self.output_dir, step, model, optimizer, scheduler, state, args.save_total_limit,

@@ -1,5 +1,13 @@
-"""The LLM base: any transformers causal LM, built from its config or loaded from a local directory."""
+"""The base of every MLLM here: the wrapped causal LM (`build_llm`, `load_llm`) and the one base model class
+(`OmniForCausalLM` with `OmniConfig`) that composes plugins around it."""
 
+from transformers import AutoConfig, AutoModel
+
+from omni.models.base.configuration_omni import OmniConfig
 from omni.models.base.llm import build_llm, load_llm
+from omni.models.base.modeling_omni import OmniForCausalLM, OmniOutput, OmniPreTrainedModel
 
-__all__ = ["build_llm", "load_llm"]
+AutoConfig.register(OmniConfig.model_type, OmniConfig, exist_ok=True)
+AutoModel.register(OmniConfig, OmniForCausalLM, exist_ok=True)
+
+__all__ = ["OmniConfig", "OmniForCausalLM", "OmniOutput", "OmniPreTrainedModel", "build_llm", "load_llm"]

@@ -9,13 +9,13 @@ registry records what a config passed and `to_spec` gives it back, so a saved mo
 
 from __future__ import annotations
 
-import difflib
-import inspect
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 import torch
 from torch import nn
+
+from omni.models.recorded import RecordsArguments, check_arguments, check_registered
 
 CONNECTOR_REGISTRY: dict[str, type[Connector]] = {}
 # what the composing model passes; everything else in a spec is the connector's own configuration
@@ -30,7 +30,7 @@ def register_connector(cls: type[Connector]) -> type[Connector]:
     return cls
 
 
-class Connector(nn.Module, ABC):
+class Connector(RecordsArguments, nn.Module, ABC):
     """(B, N, in_features) features and an optional (B, N) mask (True = a real token) → (B, M, out_features).
 
     Subclasses set `name`, call `super().__init__(in_features, out_features, num_input_tokens)` first, and implement
@@ -38,24 +38,6 @@ class Connector(nn.Module, ABC):
     embeddings) are listed by `no_weight_decay()`, the timm convention the trainer's optimizer groups follow."""
 
     name: ClassVar[str]
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        init = cls.__dict__.get("__init__")
-        if init is None:
-            return
-        signature = inspect.signature(init)
-
-        def recording_init(self: Connector, *args: Any, _init=init, _signature=signature, **kw: Any) -> None:
-            if not hasattr(self, "_arguments"):  # the outermost class records; a super().__init__ chain does not
-                bound = _signature.bind(self, *args, **kw)
-                bound.apply_defaults()
-                object.__setattr__(self, "_arguments", {k: v for k, v in bound.arguments.items() if k != "self"})
-            _init(self, *args, **kw)
-
-        recording_init.__signature__ = signature  # type: ignore[attr-defined]
-        recording_init.__doc__ = init.__doc__
-        cls.__init__ = recording_init  # type: ignore[method-assign]
 
     def __init__(self, in_features: int, out_features: int, num_input_tokens: int | None = None):
         super().__init__()
@@ -74,8 +56,7 @@ class Connector(nn.Module, ABC):
 
     def to_spec(self) -> dict[str, Any]:
         """The connector's own arguments as its config gave them (JSON-able), under `type`."""
-        own = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self._arguments.items() if k not in _COMPOSER_ARGUMENTS}
-        return {"type": self.name, **own}
+        return {"type": self.name, **self.recorded_arguments(leave_out=_COMPOSER_ARGUMENTS)}
 
 
 def build_connector(spec: str | dict[str, Any], in_features: int, out_features: int,
@@ -86,17 +67,9 @@ def build_connector(spec: str | dict[str, Any], in_features: int, out_features: 
         spec = _legacy_spec(spec) or {"type": spec}
     spec = dict(spec)
     kind = spec.pop("type", None)
-    if kind not in CONNECTOR_REGISTRY:
-        close = difflib.get_close_matches(str(kind), CONNECTOR_REGISTRY, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown connector type {kind!r}.{hint} Registered connectors: {sorted(CONNECTOR_REGISTRY)}")
+    check_registered(kind, CONNECTOR_REGISTRY, "connector")
     cls = CONNECTOR_REGISTRY[kind]
-    accepted = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", *_COMPOSER_ARGUMENTS)]
-    unknown = [k for k in spec if k not in accepted]
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], accepted, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"connector {kind!r} has no argument {unknown[0]!r}.{hint} It takes: {accepted}")
+    check_arguments(cls, spec, f"connector {kind!r}", leave_out=_COMPOSER_ARGUMENTS)
     return cls(in_features=in_features, out_features=out_features, num_input_tokens=num_input_tokens, **spec)
 
 

@@ -1,39 +1,55 @@
-"""The plugin interface shared by encoders, heads and learnable queries.
+"""The plugin contracts: encoders into the LLM, heads out of it, and learnable queries, as small abstract classes.
 
 A plugin owns its parts (Prismatic style): its backbone and the connector into or out of the LLM, which of them stay
-frozen, how raw inputs are preprocessed, and how its pretrained backbone is loaded from its own directory. The
-DreamLLM model only composes plugins by name, so a new encoder or a new diffusion head is a new plugin class, not a
-new model file.
+frozen, how raw inputs are preprocessed, and how its pretrained backbone is loaded from its own directory. The base
+model (`omni.models.base.OmniForCausalLM`) only composes plugins by name, so a new encoder or a new diffusion head is
+a new plugin class, not a new model file. What each role must provide is written down here, not implied by how the
+model happens to call it.
+
+Arguments are written once, in `__init__`: `to_spec` returns what the config passed, with the inline architecture of
+any backbone (`architecture()`), so a saved model rebuilds without the backbones' original directories.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+import torch
+from PIL import Image
 from torch import nn
 
+from omni.models.recorded import RecordsArguments, check_arguments, check_registered
+
 PLUGIN_REGISTRY: dict[str, type[Plugin]] = {}
+ROLES = ("encoder", "head", "queries")
 
 
 def register_plugin(cls: type[Plugin]) -> type[Plugin]:
     """Class decorator: make a plugin buildable from a config by its `name`."""
+    if cls.role not in ROLES:
+        raise ValueError(f"plugin {cls.__qualname__} has role {cls.role!r}; roles are {ROLES}")
+    if PLUGIN_REGISTRY.get(cls.name, cls) is not cls:
+        raise ValueError(f"plugin name {cls.name!r} is taken by {PLUGIN_REGISTRY[cls.name].__qualname__}")
     PLUGIN_REGISTRY[cls.name] = cls
     return cls
 
 
 def build_plugin(spec: dict[str, Any], llm_hidden_size: int) -> Plugin:
+    """A plugin from `{"type": name, **its arguments}`; unknown types and arguments fail with the closest valid ones."""
     spec = dict(spec)
     kind = spec.pop("type", None)
-    if kind not in PLUGIN_REGISTRY:
-        raise ValueError(f"unknown plugin type {kind!r}; registered plugins: {sorted(PLUGIN_REGISTRY)}")
-    return PLUGIN_REGISTRY[kind](llm_hidden_size=llm_hidden_size, **spec)
+    check_registered(kind, PLUGIN_REGISTRY, "plugin")
+    cls = PLUGIN_REGISTRY[kind]
+    check_arguments(cls, spec, f"plugin {kind!r}", leave_out=("llm_hidden_size",))
+    return cls(llm_hidden_size=llm_hidden_size, **spec)
 
 
-class Plugin(nn.Module):
-    """Base class. Subclasses set `name` and `role` and implement the methods below that apply to them."""
+class Plugin(RecordsArguments, nn.Module, ABC):
+    """What every plugin has. Subclasses set `name` and `role`; `__init__` takes `llm_hidden_size` first."""
 
     name: ClassVar[str]
-    role: ClassVar[str]  # "encoder" (into the LLM), "head" (out of the LLM) or "queries"
+    role: ClassVar[str]
 
     def frozen_modules(self) -> dict[str, nn.Module]:
         """Submodules that never train (pretrained backbones); kept out of FSDP sharding."""
@@ -42,9 +58,14 @@ class Plugin(nn.Module):
     def load_pretrained(self) -> None:
         """Load the backbone's pretrained weights from its own directory (no-op when built from a config)."""
 
+    def architecture(self) -> dict[str, Any]:
+        """Spec entries that pin the backbone's architecture inline (e.g. `vision_config`), overriding the recorded
+        arguments, so that `build_plugin(to_spec())` needs no directory."""
+        return {}
+
     def to_spec(self) -> dict[str, Any]:
         """A JSON-able description from which `build_plugin` rebuilds this plugin's architecture exactly."""
-        raise NotImplementedError
+        return {"type": self.name, **self.recorded_arguments(leave_out=("llm_hidden_size",)), **self.architecture()}
 
     def freeze_backbones(self) -> None:
         for module in self.frozen_modules().values():
@@ -56,3 +77,61 @@ class Plugin(nn.Module):
         for module in self.frozen_modules().values():
             module.eval()  # frozen backbones keep eval-mode behaviour (dropout off) while the rest trains
         return self
+
+
+class EncoderPlugin(Plugin):
+    """Inputs → LLM-width tokens that the model scatters into the `<im_patch>` slots of the sequence."""
+
+    role = "encoder"
+
+    @abstractmethod
+    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
+        """Raw images → the tensor `forward` takes (one entry per image or crop)."""
+
+    @abstractmethod
+    def num_image_tokens(self, image: Image.Image | None = None) -> int:
+        """How many slots one image takes. It may depend on the image (any-resolution crops); `None` asks for the
+        number at the encoder's base resolution."""
+
+    @abstractmethod
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Preprocessed images [N, …] → [N, tokens, llm_hidden_size]."""
+
+
+class HeadPlugin(Plugin):
+    """LLM hidden states at some slots → a condition for a generator, its training loss, and sampling."""
+
+    role = "head"
+
+    @abstractmethod
+    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
+        """Target images → the tensor `loss` takes."""
+
+    @abstractmethod
+    def condition(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        """Hidden states [N, Q, llm_hidden_size] → the generator's condition."""
+
+    @abstractmethod
+    def loss(self, hidden_states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The generator's training loss, averaged over the N targets."""
+
+    @abstractmethod
+    def sample(self, condition: torch.Tensor, null_condition: torch.Tensor | None, **options: Any) -> list[Image.Image]:
+        """Outputs from conditions (`null_condition`: the unconditional branch of classifier-free guidance)."""
+
+    def forward(self, hidden_states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return self.loss(hidden_states, targets)
+
+
+class QueriesPlugin(Plugin):
+    """Learnable embeddings the model places in slots of its own (DreamLLM's dream queries, learned latents)."""
+
+    role = "queries"
+
+    @property
+    @abstractmethod
+    def num_queries(self) -> int: ...
+
+    @abstractmethod
+    def forward(self) -> torch.Tensor:
+        """[num_queries, llm_hidden_size]."""

@@ -1,7 +1,9 @@
 """CLIP vision encoder plugin: frozen `CLIPVisionModel`, features of a chosen layer, a projector into the LLM.
 
 As in DreamLLM and LLaVA, features come from the second-to-last layer with the CLS token dropped, so an image
-becomes (image_size / patch_size)^2 tokens (256 for ViT-L/14 at 224 px).
+becomes (image_size / patch_size)^2 features (256 for ViT-L/14 at 224 px); the connector (`projector`: any registered
+connector, e.g. LLaVA's `"mlp2x_gelu"` or MM1's `{"type": "c_abstractor", "num_queries": 144}`) decides how many LLM
+tokens they become.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import torch
 from PIL import Image
 from transformers import CLIPVisionConfig, CLIPVisionModel
 
-from omni.models.connectors import build_projector
-from omni.models.plugins.base import Plugin, register_plugin
+from omni.models.connectors import build_connector
+from omni.models.connectors.base import _legacy_spec
+from omni.models.plugins.base import EncoderPlugin, register_plugin
 from omni.models.zoo import resolve_model_path
 from omni.utils.logging import quiet_transformers
 
@@ -33,9 +36,8 @@ def _image_processor_class():
 
 
 @register_plugin
-class CLIPVisionEmbedding(Plugin):
+class CLIPVisionEmbedding(EncoderPlugin):
     name = "clip_vision_embedding"
-    role = "encoder"
 
     def __init__(
         self,
@@ -44,7 +46,7 @@ class CLIPVisionEmbedding(Plugin):
         vision_config: dict[str, Any] | None = None,
         select_layer: int = -2,
         drop_cls: bool = True,
-        projector: str = "linear",
+        projector: str | dict[str, Any] = "linear",
         image_mean: tuple[float, ...] = OPENAI_CLIP_MEAN,
         image_std: tuple[float, ...] = OPENAI_CLIP_STD,
         freeze: bool = True,
@@ -58,10 +60,11 @@ class CLIPVisionEmbedding(Plugin):
             config = CLIPVisionConfig(**{k: v for k, v in vision_config.items() if k != "model_type"})
         self.model_name_or_path = model_name_or_path
         self.select_layer, self.drop_cls, self.freeze = select_layer, drop_cls, freeze
-        self.projector_type = projector
         self.image_mean, self.image_std = tuple(image_mean), tuple(image_std)
         self.backbone = CLIPVisionModel(config)
-        self.projector = build_projector(projector, config.hidden_size, llm_hidden_size, bias=True)
+        # LLaVA's projector names keep their biased layers (and the state-dict keys of exports made with them)
+        spec = {**(_legacy_spec(projector) or {"type": projector}), "bias": True} if isinstance(projector, str) else projector
+        self.projector = build_connector(spec, config.hidden_size, llm_hidden_size, num_input_tokens=self.num_features)
         if freeze:
             self.freeze_backbones()
         size = config.image_size
@@ -73,9 +76,18 @@ class CLIPVisionEmbedding(Plugin):
         )
 
     @property
-    def num_tokens(self) -> int:
+    def num_features(self) -> int:
+        """Vision-tower features per image: the patches, and the CLS token unless dropped."""
         config = self.backbone.config
         return (config.image_size // config.patch_size) ** 2 + (0 if self.drop_cls else 1)
+
+    def num_image_tokens(self, image: Image.Image | None = None) -> int:
+        """Every image is resized to one resolution, so every image takes the same number of slots."""
+        return self.projector.num_output_tokens(self.num_features)
+
+    @property
+    def num_tokens(self) -> int:
+        return self.num_image_tokens()
 
     def frozen_modules(self) -> dict[str, torch.nn.Module]:
         return {"backbone": self.backbone} if self.freeze else {}
@@ -101,18 +113,8 @@ class CLIPVisionEmbedding(Plugin):
         projector_dtype = next(self.projector.parameters()).dtype
         return self.projector(features.to(projector_dtype))
 
-    def to_spec(self) -> dict[str, Any]:
+    def architecture(self) -> dict[str, Any]:
         vision_config = self.backbone.config.to_dict()
         keep = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "image_size",
                 "patch_size", "projection_dim", "hidden_act", "layer_norm_eps", "num_channels")
-        return {
-            "type": self.name,
-            "model_name_or_path": self.model_name_or_path,
-            "vision_config": {k: vision_config[k] for k in keep if k in vision_config},
-            "select_layer": self.select_layer,
-            "drop_cls": self.drop_cls,
-            "projector": self.projector_type,
-            "image_mean": list(self.image_mean),
-            "image_std": list(self.image_std),
-            "freeze": self.freeze,
-        }
+        return {"vision_config": {k: vision_config[k] for k in keep if k in vision_config}}

@@ -5,18 +5,15 @@ They gather what the model means to draw from the whole preceding context (Dream
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 from torch import nn
 
-from omni.models.plugins.base import Plugin, register_plugin
+from omni.models.plugins.base import QueriesPlugin, register_plugin
 
 
 @register_plugin
-class DreamQueries(Plugin):
+class DreamQueries(QueriesPlugin):
     name = "dream_queries"
-    role = "queries"
 
     def __init__(self, llm_hidden_size: int, num_queries: int = 64, init_std: float = 0.02):
         super().__init__()
@@ -30,6 +27,3 @@ class DreamQueries(Plugin):
 
     def forward(self) -> torch.Tensor:
         return self.embeddings
-
-    def to_spec(self) -> dict[str, Any]:
-        return {"type": self.name, "num_queries": self.num_queries, "init_std": self.init_std}

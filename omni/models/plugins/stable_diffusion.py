@@ -17,7 +17,7 @@ from PIL import Image
 from torch import nn
 
 from omni.models.connectors.projectors import build_projector
-from omni.models.plugins.base import Plugin, register_plugin
+from omni.models.plugins.base import HeadPlugin, register_plugin
 from omni.models.plugins.diffusion_objective import DiffusionObjective
 from omni.models.zoo import resolve_model_path
 
@@ -36,9 +36,8 @@ def _public(config: Any) -> dict[str, Any]:
 
 
 @register_plugin
-class StableDiffusionHead(Plugin):
+class StableDiffusionHead(HeadPlugin):
     name = "stable_diffusion_head"
-    role = "head"
 
     def __init__(
         self,
@@ -123,7 +122,7 @@ class StableDiffusionHead(Plugin):
         """Dream-query hidden states [N, Q, H] → UNet `encoder_hidden_states` [N, Q, cross_attention_dim]."""
         return self.condition_projector(hidden_states.to(next(self.condition_projector.parameters()).dtype))
 
-    def forward(self, hidden_states: torch.Tensor, target_pixels: torch.Tensor) -> torch.Tensor:
+    def loss(self, hidden_states: torch.Tensor, target_pixels: torch.Tensor) -> torch.Tensor:
         """Diffusion MSE of the frozen UNet conditioned on the projected dream-query states."""
         vae_dtype = next(self.vae.parameters()).dtype
         with torch.no_grad():
@@ -189,22 +188,6 @@ class StableDiffusionHead(Plugin):
             output_type="pil",
         ).images
 
-    def to_spec(self) -> dict[str, Any]:
-        return {
-            "type": self.name,
-            "model_name_or_path": self.model_name_or_path,
-            "unet_config": _public(self.unet.config),
-            "vae_config": _public(self.vae.config),
-            "scheduler_config": _public(self.noise_scheduler.config),
-            "resolution": self.resolution,
-            "projector_bias": self.projector_bias,
-            "projector": self.projector,
-            "drop_prob": self.drop_prob,
-            "noise_offset": self.noise_offset,
-            "min_snr_gamma": self.min_snr_gamma,
-            "timestep_sampling": self.timestep_sampling,
-            "timestep_logit_mean": self.timestep_logit_mean,
-            "timestep_logit_std": self.timestep_logit_std,
-            "latents": self.latents,
-            "freeze": self.freeze,
-        }
+    def architecture(self) -> dict[str, Any]:
+        return {"unet_config": _public(self.unet.config), "vae_config": _public(self.vae.config),
+                "scheduler_config": _public(self.noise_scheduler.config), "resolution": self.resolution}
