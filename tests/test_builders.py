@@ -129,7 +129,8 @@ def test_typed_readers_on_the_toy_world(toy_data, tiny_model, toy_tokenizer):
         assert all(key in sample for key in expect), (name, sorted(sample))
         assert dataset.skipped.count == 0
         # every image slot has its pixels, every dream slot its target
-        image_mask, dream_mask = tiny_model.block_masks(sample["input_ids"][None])
+        slots = tiny_model.slot_masks(sample["input_ids"][None])
+        image_mask, dream_mask = slots["encoder"], slots["queries"]
         assert int(image_mask.sum()) == len(sample["pixel_values"]) * tiny_model.vision_encoder.num_tokens
         assert int(dream_mask.sum()) == len(sample.get("dream_pixel_values", [])) * tiny_model.dream_queries.num_queries
         if name == "toyworld_story_instructions":  # the request is a user turn: not learnt; the story is

@@ -59,7 +59,7 @@ def test_null_condition_is_the_training_dropout_sequence(tiny_model, toy_tokeniz
     with torch.no_grad():
         null = generator.dream_conditions([""])
         hidden = tiny_model(input_ids=dropped["input_ids"][None]).hidden_states
-        _, mask = tiny_model.block_masks(dropped["input_ids"][None])
+        mask = tiny_model.slot_masks(dropped["input_ids"][None])["queries"]
         trained = tiny_model.diffusion_head.condition(hidden[mask].reshape(1, -1, hidden.shape[-1]))
     assert torch.allclose(null, trained, atol=1e-6)
 

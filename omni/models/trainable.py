@@ -30,12 +30,14 @@ def set_trainable(model: nn.Module, patterns: Sequence[str]) -> int:
     silently train less than its config says."""
     frozen = frozen_parameter_names(model)
     candidates = [name for name, _ in model.named_parameters() if name not in frozen]
+    names: set[str] = set()
     for pattern in patterns:
-        if not any(fnmatch(name, pattern) for name in candidates):
+        matched = {name for name in candidates if fnmatch(name, pattern)}
+        if not matched:
             close = sorted({".".join(n.split(".")[:3]) + ".*" for n in candidates})[:8]
             raise ValueError(f"trainable pattern {pattern!r} matches no trainable parameter of this model (frozen "
                              f"backbones never train); its trainable modules look like {close}")
-    names = trainable_names(model, patterns)
+        names |= matched
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(name in names)
     return len(names)

@@ -137,14 +137,13 @@ class Trainer:
             work += torch.tensor([tokens, seen, created, flops], dtype=torch.float64)
         return work
 
-    def _normalisers(self, micro: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    def _normaliser_totals(self, micro: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
         """The model's loss normalisers (`normaliser_counts`: label tokens, images to create, …) summed over the step's
-        micro-batches and all ranks. FSDP averages gradients over ranks, so each rank divides by the global count
-        over the world size."""
+        micro-batches and all ranks."""
         counts = [type(self.raw_model).normaliser_counts(batch) for batch in micro]
         names = list(counts[0])
         totals = all_reduce_sum(torch.tensor([sum(c[name] for c in counts) for name in names]))
-        return {name: (total / self.world).clamp(min=1e-6) for name, total in zip(names, totals)}
+        return dict(zip(names, totals))
 
     # ---- training ------------------------------------------------------------------------------------------------
     def train(self) -> dict[str, Any]:
@@ -174,7 +173,9 @@ class Trainer:
             started = time.perf_counter()
             micro = [next(batches) for _ in range(args.gradient_accumulation_steps)]
             work = all_reduce_sum(self._work(micro))  # tokens, images seen, images created, FLOPs: all ranks
-            normalisers = self._normalisers(micro)
+            totals = self._normaliser_totals(micro)
+            # FSDP averages gradients over ranks, so each rank normalises by the global count / world size.
+            normalisers = {name: (total / self.world).clamp(min=1e-6) for name, total in totals.items()}
             sums: torch.Tensor | None = None
             for batch in micro:
                 batch = {k: v.to(self.device) for k, v in batch.items()}
@@ -205,7 +206,7 @@ class Trainer:
                     "lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "step_time": elapsed,
                     "samples_per_s": samples / elapsed,
                     # the normalisers' global totals (label tokens, dream images, …) under their plain names
-                    **{name.removeprefix("num_"): int(round(float(total) * self.world)) for name, total in normalisers.items()},
+                    **{name.removeprefix("num_"): int(total) for name, total in totals.items()},
                     "tokens_per_s": float(work[0]) / elapsed, "images_per_s": float(work[1] + work[2]) / elapsed}
             if self.flops is not None:
                 last["tflops_per_device"] = float(work[3]) / self.world / elapsed / 1e12

@@ -134,12 +134,8 @@ class OmniForCausalLM(OmniPreTrainedModel):
             inject_lora(self.llm, self.config.lora)
 
     # ---- parts ---------------------------------------------------------------------------------------------------
-    def plugins_of_role(self, role: str) -> list[Plugin]:
-        return [plugin for plugin in self.plugins.values() if plugin.role == role]
-
     def _plugin(self, role: str) -> Plugin | None:
-        found = self.plugins_of_role(role)
-        return found[0] if found else None
+        return next((plugin for plugin in self.plugins.values() if plugin.role == role), None)
 
     @property
     def vision_encoder(self) -> EncoderPlugin | None:

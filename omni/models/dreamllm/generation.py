@@ -90,7 +90,7 @@ class DreamLLMGenerator:
         """UNet conditions [N, Q, D] from the hidden states of the last dream block of each sequence."""
         input_ids, attention_mask, embeds = self._batch(seqs, left=False)  # right padding: pads follow the queries
         hidden = self.model.llm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask).last_hidden_state
-        _, dream_mask = self.model.block_masks(input_ids)
+        dream_mask = self.model.slot_masks(input_ids)["queries"]
         queries = self.model.dream_queries.num_queries
         conditions = []
         for row in range(len(seqs)):

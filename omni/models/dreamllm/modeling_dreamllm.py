@@ -45,11 +45,6 @@ class DreamLLMForCausalLM(OmniForCausalLM):
         in_dream = depth > 0
         return {"encoder": placeholder & ~in_dream, "queries": placeholder & in_dream}
 
-    def block_masks(self, input_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(image slots, dream slots): `slot_masks` as a pair, for callers that lay out sequences."""
-        slots = self.slot_masks(input_ids)
-        return slots["encoder"], slots["queries"]
-
     def scatter_extra(self, embeds: torch.Tensor, slots: dict[str, torch.Tensor]) -> torch.Tensor:
         dream_mask = slots["queries"]
         if not dream_mask.any():

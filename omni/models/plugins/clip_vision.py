@@ -15,7 +15,6 @@ from PIL import Image
 from transformers import CLIPVisionConfig, CLIPVisionModel
 
 from omni.models.connectors import build_connector
-from omni.models.connectors.base import _legacy_spec
 from omni.models.plugins.base import EncoderPlugin, register_plugin
 from omni.models.zoo import resolve_model_path
 from omni.utils.logging import quiet_transformers
@@ -62,9 +61,7 @@ class CLIPVisionEmbedding(EncoderPlugin):
         self.select_layer, self.drop_cls, self.freeze = select_layer, drop_cls, freeze
         self.image_mean, self.image_std = tuple(image_mean), tuple(image_std)
         self.backbone = CLIPVisionModel(config)
-        # LLaVA's projector names keep their biased layers (and the state-dict keys of exports made with them)
-        spec = {**(_legacy_spec(projector) or {"type": projector}), "bias": True} if isinstance(projector, str) else projector
-        self.projector = build_connector(spec, config.hidden_size, llm_hidden_size, num_input_tokens=self.num_features)
+        self.projector = build_connector(projector, config.hidden_size, llm_hidden_size, num_input_tokens=self.num_features)
         if freeze:
             self.freeze_backbones()
         size = config.image_size

@@ -74,13 +74,10 @@ class StableDiffusionHead(HeadPlugin):
         self.condition_projector = build_projector(projector, llm_hidden_size, self.unet.config.cross_attention_dim,
                                                    bias=projector_bias)
         self.resolution = resolution or self.vae.config.sample_size
-        self.projector_bias, self.projector, self.freeze = projector_bias, projector, freeze
-        self.drop_prob, self.noise_offset, self.min_snr_gamma = drop_prob, noise_offset, min_snr_gamma
+        self.freeze, self.drop_prob = freeze, drop_prob
         # Where the condition matters is a matter of noise level: a shape's place is decided only at high noise (at low
         # noise the noisy latent already shows it), so a head whose conditions must learn position can sample noisy
         # timesteps more often (SD3's logit-normal density, mean > 0 leans toward noise); uniform is DreamLLM's.
-        self.timestep_sampling, self.timestep_logit_mean, self.timestep_logit_std = (
-            timestep_sampling, timestep_logit_mean, timestep_logit_std)
         self.objective = DiffusionObjective(self.noise_scheduler, timestep_sampling, timestep_logit_mean,
                                             timestep_logit_std, min_snr_gamma, noise_offset)
         if latents not in ("sample", "mode"):
