@@ -21,7 +21,7 @@ from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from omni.data.toyworld.text import SYSTEM_PROMPT, instruction, story, vqa
 from omni.data.toyworld.world import CAPTION_PROMPTS, random_scene
-from omni.models.dreamllm.presets import llama_config
+from omni.models.presets import llama_config
 from omni.zoo.toy.common import fit, write_result
 
 SCALES = {"full": {"hidden": 256, "layers": 4, "heads": 4, "steps": 5000, "batch": 32, "docs": 40000, "corpus": 3, "batches": "by_length"},

@@ -15,8 +15,8 @@ import torch
 from diffusers import AutoencoderKL, DDIMScheduler, DDPMScheduler, StableDiffusionPipeline, UNet2DConditionModel
 from transformers import AutoTokenizer, CLIPTextModel
 
-from omni.models.dreamllm.presets import SD_SCHEDULER, tiny_unet_config
 from omni.models.plugins.diffusion_objective import DiffusionObjective
+from omni.models.presets import SD_SCHEDULER, tiny_unet_config
 from omni.zoo.toy.clip import encode_text
 from omni.zoo.toy.common import fit, write_result
 from omni.zoo.toy.data import PairTensors

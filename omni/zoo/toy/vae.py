@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL
 
-from omni.models.dreamllm.presets import tiny_vae_config
+from omni.models.presets import tiny_vae_config
 from omni.zoo.toy.common import fit, write_result
 from omni.zoo.toy.data import PairTensors
 
