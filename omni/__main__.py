@@ -1,6 +1,7 @@
 """`python -m omni summary --config FILE [--json]`: build a config's model on the `meta` device and print its size.
 
-No weights are read and no memory is allocated, so the paper's 8B-parameter DreamLLM is planned in seconds.
+No weights are read and no memory is allocated, so a paper-size model (DreamLLM-7B, LLaVA-1.5-7B, MM1-3B) is planned in
+seconds. The model class is the one registered for the config's class (`omni.models.loading.model_class`).
 """
 
 from __future__ import annotations
@@ -14,19 +15,15 @@ import torch
 
 def summary_command(args: argparse.Namespace) -> None:
     from omni.config import LazyConfig, apply_overrides, instantiate
+    from omni.models.loading import model_class
     from omni.models.summary import format_summary, summarize
 
     config = apply_overrides(LazyConfig.load(args.config), args.overrides)
     if "model" not in config or "config" not in config.model:
         raise SystemExit(f"{args.config} has no `model.config` to build")
     model_config = instantiate(config.model.config)
-    model_class = instantiate(config.model.get("model_class", "omni.models.dreamllm.DreamLLMForCausalLM"))
-    if isinstance(model_class, str):
-        from omni.config.lazy import locate
-
-        model_class = locate(model_class)
     with torch.device("meta"):
-        model = model_class(model_config)
+        model = model_class(model_config)(model_config)
     stages = instantiate(config.get("stages", {}))  # each stage's trainable patterns, reported side by side
     summary = summarize(model, stages)
     if args.json:

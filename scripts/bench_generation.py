@@ -43,7 +43,7 @@ def main() -> None:
     from omni.models.dreamllm.generation import DreamLLMGenerator
 
     if args.model:
-        from projects.dreamllm.model_loading import load_tokenizer
+        from omni.models.loading import load_tokenizer
 
         model, tokenizer = DreamLLMForCausalLM.from_pretrained(args.model), load_tokenizer(args.model)
     else:

@@ -22,9 +22,9 @@ import torch
 from omegaconf import OmegaConf
 
 from omni.config import load_config
+from omni.train.arguments import Arguments
 from omni.train.flops import peak_flops
-from projects.dreamllm.arguments import Arguments
-from projects.dreamllm.train import train
+from omni.train.run import train
 
 
 def matmul_flops(dtype: torch.dtype, size: int = 2048, repeats: int = 10) -> float:

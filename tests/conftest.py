@@ -38,3 +38,13 @@ def tiny_model(toy_tokenizer):
     config = tiny_dreamllm_config(vocab_size=len(toy_tokenizer))
     config.attach_tokenizer(toy_tokenizer)
     return DreamLLMForCausalLM.build(config)
+
+
+@pytest.fixture(scope="session")
+def tiny_zoo(toy_data, tmp_path_factory):
+    """The toy zoo at tiny scale (seconds): every component saved with its library's `save_pretrained`."""
+    from omni.zoo.toy.build import build_toy_zoo
+
+    out = tmp_path_factory.mktemp("zoo") / "toy"
+    summary = build_toy_zoo(out, toy_data, scale="tiny", workers=2, progress=False)
+    return out, summary

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from omni.constants import DREAM, DREAM_END, DREAM_START, IGNORE_INDEX, IM_END, IM_PATCH, IM_START
-from omni.data.builders import DreamLLMTransform, SequenceBuilder
+from omni.data.builders import MultimodalTransform, SequenceBuilder
 from omni.data.constants import DataManager
 from omni.data.datasets import TypedWebDataset
 from omni.data.toyworld import render, sample_scene
@@ -119,7 +119,7 @@ def test_typed_readers_on_the_toy_world(toy_data, tiny_model, toy_tokenizer):
     config = tiny_model.config
     builder = SequenceBuilder(toy_tokenizer, config.special_token_ids, tiny_model.vision_encoder.num_tokens,
                               tiny_model.dream_queries.num_queries, 512)
-    transform = DreamLLMTransform(builder, "mixed", tiny_model.vision_encoder.preprocess, tiny_model.diffusion_head.preprocess)
+    transform = MultimodalTransform(builder, "mixed", tiny_model.vision_encoder.preprocess, tiny_model.diffusion_head.preprocess)
     for name, expect in (("toyworld_vqa", ("pixel_values",)), ("toyworld_instructions", ("pixel_values", "dream_pixel_values")),
                          ("toyworld_interleaved", ("pixel_values", "dream_pixel_values")),
                          ("toyworld_story_instructions", ("pixel_values", "dream_pixel_values"))):
@@ -163,7 +163,7 @@ def test_mixture_batches_by_source_keep_the_shares(toy_data):
 
 def test_pair_sample_images_follow_the_mode(builder, tiny_model):
     pair = {"kind": "pair", "image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k"}
-    sample = DreamLLMTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess)(pair)
+    sample = MultimodalTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess)(pair)
     assert "pixel_values" not in sample and sample["dream_pixel_values"].shape == (1, 3, 64, 64)
     assert torch.equal(sample["labels"][-1:], torch.tensor([builder.tokenizer.eos_token_id]))
 
@@ -176,7 +176,7 @@ def test_mm1_mixture_with_text_only_documents(toy_data, builder):
         kinds = [next(stream)["kind"] for _ in range(600)]
         assert abs(kinds.count("text") / 600 - 0.10) < 0.04 and abs(kinds.count("pair") / 600 - 0.45) < 0.07
     text = next(s for s in (next(stream) for _ in range(50)) if s["kind"] == "text")
-    sample = DreamLLMTransform(builder, "comprehension", vision_preprocess=lambda images: images)(text)
+    sample = MultimodalTransform(builder, "comprehension", vision_preprocess=lambda images: images)(text)
     assert sample["input_ids"][0] == builder.tokenizer.bos_token_id and "pixel_values" not in sample
     assert (sample["labels"][1:] == sample["input_ids"][1:]).all()  # a plain LM document: every token is learnt
     with pytest.raises(ValueError, match="not both"):
@@ -202,3 +202,56 @@ def test_collator_pads_stacks_images_and_caps_them():
     batch = capped(samples)  # the 4-image sample would exceed the cap; the next one fits
     assert batch["input_ids"].shape == (2, 3) and batch["pixel_values"].shape[0] == 2 and capped.dropped_samples == 1
     assert DataCollator(0, max_images_per_batch=1)([sample(4, 3, 0)])["pixel_values"].shape[0] == 3  # first always kept
+
+
+def test_a_model_that_only_reads_images_sees_them_before_their_sentence(builder):
+    """MM1-style interleaved pretraining: no dream blocks; each image is an input just before its matched sentence."""
+    reader = SequenceBuilder(builder.tokenizer, builder.ids, N_IMAGE, 0, 512)
+    texts = ["There is a small red circle at the top.", "The circle moves to the left.", "Then the circle turns blue."]
+    seq = reader.interleaved(texts, ["img0", "img2"], [0, 2])
+    names = tokens(builder, seq)
+    assert DREAM not in names and DREAM_START not in names and seq.dream_images == []
+    assert seq.input_images == ["img0", "img2"] and names[1] == IM_START  # right after <s>: before sentence 0
+    second = [i for i, n in enumerate(names) if n == IM_START][1]
+    before = builder.tokenizer.decode(seq.input_ids[:second])
+    assert "moves to the left" in before and "turns blue" not in before  # before sentence 2, after sentence 1
+    learned = {n for n, label in zip(names, seq.labels) if label != IGNORE_INDEX}
+    assert learned == {"T"}  # text (and </s>) only
+    with pytest.raises(ValueError, match="no image head"):
+        reader.conversation([{"from": "human", "value": "Draw it."}, {"from": "gpt", "value": "<dream>"}], ["x"])
+
+
+def test_a_text_only_model_reads_documents_as_text_and_refuses_images(builder):
+    text_only = SequenceBuilder(builder.tokenizer, builder.ids, 0, 0, 512)
+    seq = text_only.interleaved(["A red circle.", "It moves."], ["img"], [0])
+    assert seq.input_images == [] and seq.dream_images == [] and set(tokens(builder, seq)) == {"T"}
+    with pytest.raises(ValueError, match="no encoder"):
+        text_only.comprehension("a caption", "Describe the image.", "img")
+
+
+def test_a_creating_model_that_reads_nothing_draws_without_seeing(builder):
+    drawer = SequenceBuilder(builder.tokenizer, builder.ids, 0, N_QUERY, 512)
+    seq = drawer.interleaved(["A red circle.", "It moves."], ["a", "b"], [0, 1])
+    assert seq.dream_images == ["a", "b"] and seq.input_images == [] and IM_START not in tokens(builder, seq)
+
+
+def test_image_slots_may_depend_on_the_image(builder):
+    """Any-resolution encoders: the builder asks how many slots each image takes."""
+    varying = SequenceBuilder(builder.tokenizer, builder.ids, lambda image: len(image), 0, 512)
+    seq = varying.conversation([{"from": "human", "value": "<image> and <image>"}, {"from": "gpt", "value": "two"}],
+                               ["ab", "abcde"])
+    assert tokens(builder, seq).count(IM_PATCH) == 2 + 5 and seq.input_images == ["ab", "abcde"]
+
+
+def test_the_transform_follows_the_model(toy_tokenizer, builder):
+    """A model with an encoder and no head: 'mixed' pairs are all comprehension; creation is refused."""
+    from omni.data.builders import MultimodalTransform
+
+    reader = SequenceBuilder(builder.tokenizer, builder.ids, N_IMAGE, 0, 512)
+    transform = MultimodalTransform(reader, "mixed", vision_preprocess=lambda images: torch.zeros(len(images), 3, 8, 8))
+    pairs = [{"kind": "pair", "image": "img", "text": "a small red circle at the top", "key": str(i)} for i in range(20)]
+    assert all("pixel_values" in s and "dream_pixel_values" not in s for s in map(transform, pairs))
+    with pytest.raises(ValueError, match="needs an image head"):
+        MultimodalTransform(reader, "creation", vision_preprocess=lambda images: images)
+    with pytest.raises(ValueError, match="text-only model"):
+        MultimodalTransform(SequenceBuilder(builder.tokenizer, builder.ids, 0, 0, 512), "mixed")

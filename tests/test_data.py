@@ -113,19 +113,19 @@ def test_registry_errors_and_table(tmp_path):
 
 
 def test_pair_transform_modes_and_caption_dropout(tiny_model, toy_tokenizer):
-    from omni.data.builders import DreamLLMTransform, SequenceBuilder
+    from omni.data.builders import MultimodalTransform, SequenceBuilder
 
     config = tiny_model.config
     builder = SequenceBuilder(toy_tokenizer, config.special_token_ids, 16, 8, 512)
     pair = {"image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k1"}
     head = tiny_model.diffusion_head
-    creation = DreamLLMTransform(builder, "creation", head_preprocess=head.preprocess, drop_prob=1.0)(pair)
+    creation = MultimodalTransform(builder, "creation", head_preprocess=head.preprocess, drop_prob=1.0)(pair)
     assert torch.equal(creation["input_ids"], torch.tensor(builder.creation("").input_ids))  # the null sequence
     assert creation["dream_pixel_values"].shape == (1, 3, 64, 64) and creation["dream_pixel_values"].min() >= -1
-    comprehension = DreamLLMTransform(builder, "comprehension", vision_preprocess=tiny_model.vision_encoder.preprocess)(pair)
+    comprehension = MultimodalTransform(builder, "comprehension", vision_preprocess=tiny_model.vision_encoder.preprocess)(pair)
     assert comprehension["pixel_values"].shape == (1, 3, 64, 64)
-    with pytest.raises(ValueError, match="needs a diffusion head"):
-        DreamLLMTransform(builder, "creation")
+    with pytest.raises(ValueError, match="needs an image head"):
+        MultimodalTransform(builder, "creation")
 
 
 def test_data_list_cli(toy_data, capsys):

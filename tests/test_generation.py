@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from omni.data.builders import DreamLLMTransform
+from omni.data.builders import MultimodalTransform
 from omni.data.toyworld import render, sample_scene
 from omni.models.dreamllm.generation import DreamLLMGenerator
 
@@ -51,7 +51,7 @@ def test_guidance_rescale_changes_the_image_only_when_set(tiny_model, toy_tokeni
 def test_null_condition_is_the_training_dropout_sequence(tiny_model, toy_tokenizer):
     """The unconditional branch at inference is built from exactly the sequence caption dropout trains on."""
     generator = DreamLLMGenerator(tiny_model, toy_tokenizer)
-    dropped = DreamLLMTransform(generator.builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess,
+    dropped = MultimodalTransform(generator.builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess,
                                     drop_prob=1.0)({"image": render(sample_scene(0, 0)), "text": "a large green square", "key": "x"})
     inference_ids = generator.builder.creation_prompt("").input_ids
     assert dropped["input_ids"].tolist()[: len(inference_ids)] == inference_ids

@@ -215,7 +215,7 @@ def test_merge_copies_exactly_what_a_run_trained(tiny_model, toy_tokenizer, tmp_
     import copy
 
     from omni.config import LazyConfig
-    from projects.dreamllm.model_loading import merge_trained_parameters
+    from omni.models.loading import merge_trained_parameters
     from projects.dreamllm.stages import STAGES
 
     trained = copy.deepcopy(tiny_model)

@@ -76,11 +76,11 @@ def test_the_benchmark_runner_agrees_with_the_toy_evaluation(results, tmp_path):
     """The toy test split written as VQAv2 files (omni.data.toyworld.benchmarks) and run through the benchmark runner
     scores the final model as eval_toy does (official VQA accuracy here, exact match there; 500 vs 256 questions)."""
     from omni.data.toyworld.benchmarks import write_benchmarks
-    from omni.eval.answerers import DreamLLMAnswerer
+    from omni.eval.answerers import OmniAnswerer
     from omni.eval.benchmarks import get_benchmark
     from omni.eval.runner import run_benchmark
 
     write_benchmarks(ROOT / "data", tmp_path / "eval", num=500)
-    scores = run_benchmark(get_benchmark("vqav2"), DreamLLMAnswerer(RUNS / "stage3_sft"), tmp_path / "out",
+    scores = run_benchmark(get_benchmark("vqav2"), OmniAnswerer(RUNS / "stage3_sft"), tmp_path / "out",
                            tmp_path / "eval", batch_size=16, prompt="{question}")["scores"]
     assert abs(scores["accuracy"] - 100 * results["final"]["vqa_accuracy"]) < 6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from omni.data.builders import DreamLLMTransform, SequenceBuilder
+from omni.data.builders import MultimodalTransform, SequenceBuilder
 from omni.data.collator import DataCollator
 from omni.data.toyworld import render, sample_scene
 from omni.models.trainable import set_trainable
@@ -17,7 +17,7 @@ def document_batch(model, tokenizer) -> dict[str, torch.Tensor]:
     config = model.config
     builder = SequenceBuilder(tokenizer, config.special_token_ids, model.vision_encoder.num_tokens,
                               model.dream_queries.num_queries, 512)
-    transform = DreamLLMTransform(builder, "mixed", model.vision_encoder.preprocess, model.diffusion_head.preprocess)
+    transform = MultimodalTransform(builder, "mixed", model.vision_encoder.preprocess, model.diffusion_head.preprocess)
     sample = {"kind": "conversation", "key": "k", "images": [render(sample_scene(0, i)) for i in range(3)],
               "conversations": [{"from": "human", "value": "<image>\nDraw it twice."},
                                 {"from": "gpt", "value": "Here: <dream> and <dream>"}]}

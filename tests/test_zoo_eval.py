@@ -8,21 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import torch
 
 from omni.eval.toy import attribute_scores, parse_attributes
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def tiny_zoo(toy_data, tmp_path_factory):
-    from omni.zoo.toy.build import build_toy_zoo
-
-    out = tmp_path_factory.mktemp("zoo") / "toy"
-    summary = build_toy_zoo(out, toy_data, scale="tiny", workers=2, progress=False)
-    return out, summary
 
 
 def test_zoo_components_reload_with_their_libraries(tiny_zoo):
@@ -70,7 +60,7 @@ def test_dreamllm_loads_the_zoo_and_evaluates(tiny_zoo, toy_data, tmp_path):
 
     from omni.models.dreamllm import DreamLLMForCausalLM
     from omni.models.dreamllm.presets import toy_zoo_dreamllm_config
-    from projects.dreamllm.model_loading import load_tokenizer
+    from omni.models.loading import load_tokenizer
 
     out, _ = tiny_zoo
     config = toy_zoo_dreamllm_config(zoo_dir=str(out), num_queries=4)
@@ -125,7 +115,7 @@ def test_read_story_follows_every_generated_story():
 
 def test_vqa_question_kinds():
     from omni.data.toyworld.text import QUESTIONS
-    from projects.dreamllm.eval_toy import question_kind
+    from omni.eval.toyworld import question_kind
 
     assert {question_kind(f"<image>\n{q}") for q in QUESTIONS.values()} == set(QUESTIONS)
     assert question_kind("Is there a red circle?") == "yesno"

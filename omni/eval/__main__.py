@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--list", action="store_true", help="list the registered benchmarks")
     parser.add_argument("--eval_root", default=None, help=f"default: $OMNI_EVAL_ROOT or {default_eval_root()}")
     parser.add_argument("--benchmark")
-    parser.add_argument("--model", help="a DreamLLM save_pretrained folder")
+    parser.add_argument("--model", help="an Omni model save_pretrained folder (LLaVA, MM1, DreamLLM, …)")
     parser.add_argument("--out", help="where predictions, exports and results.json go")
     parser.add_argument("--limit", type=int, default=None, help="only the first N items")
     parser.add_argument("--batch_size", type=int, default=8)
@@ -37,17 +37,17 @@ def main(argv: list[str] | None = None) -> None:
     missing = [name for name in ("benchmark", "model", "out") if getattr(args, name) is None]
     if missing:
         parser.error(f"run needs --{', --'.join(missing)}")
-    from omni.eval.answerers import DreamLLMAnswerer
+    from omni.eval.answerers import OmniAnswerer
     from omni.eval.runner import run_benchmark
     from omni.eval.t2i_runner import run_t2i
 
     benchmark = get_benchmark(args.benchmark)
     if benchmark.task == "t2i":
-        results = run_t2i(benchmark, DreamLLMAnswerer(args.model), args.out, args.eval_root, args.limit or 30000,
+        results = run_t2i(benchmark, OmniAnswerer(args.model), args.out, args.eval_root, args.limit or 30000,
                           args.seed, args.batch_size, args.best_of, args.clip_dir, None, args.steps, args.guidance,
                           args.scheduler)
     else:
-        results = run_benchmark(benchmark, DreamLLMAnswerer(args.model), args.out, args.eval_root, args.limit,
+        results = run_benchmark(benchmark, OmniAnswerer(args.model), args.out, args.eval_root, args.limit,
                                 args.batch_size, args.seed, args.prompt, args.max_new_tokens)
     if results is not None:
         print(json.dumps(results["scores"], indent=1))

@@ -1,5 +1,6 @@
 """Models as the runner sees them: `answer(images, prompts, max_new_tokens)` → one text per prompt, plus a
-description recorded with the results. A DreamLLM answers in its chat template with greedy decoding."""
+description recorded with the results. Any Omni model (LLaVA, MM1, DreamLLM) answers in its chat template with
+greedy decoding; one that creates images also answers text-to-image benchmarks (`create`)."""
 
 from __future__ import annotations
 
@@ -15,24 +16,23 @@ class Answerer(Protocol):
     def describe(self) -> dict[str, Any]: ...
 
 
-class DreamLLMAnswerer:
+class OmniAnswerer:
     def __init__(self, model_dir: str | Path, device: str | None = None):
         import torch
         from transformers import AutoTokenizer
 
-        from omni.models.dreamllm import DreamLLMForCausalLM
-        from omni.models.dreamllm.generation import DreamLLMGenerator
+        from omni.models.loading import load_model
 
         self.model_dir = str(model_dir)
-        model = DreamLLMForCausalLM.from_pretrained(self.model_dir).eval()
+        model = load_model(self.model_dir).eval()
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.generator = DreamLLMGenerator(model.to(device), AutoTokenizer.from_pretrained(self.model_dir))
-        self.template = model.config.conversation_template
+        self.generator = model.to(device).generator(AutoTokenizer.from_pretrained(self.model_dir))
+        self.template, self.model_type = model.config.conversation_template, model.config.model_type
 
     @staticmethod
     def _one_each(images: list[list[Image.Image]]) -> list[Image.Image | None]:
         if any(len(group) > 1 for group in images):
-            raise ValueError("DreamLLMAnswerer takes one image per question")
+            raise ValueError("OmniAnswerer takes one image per question")
         return [group[0] if group else None for group in images]
 
     def answer(self, images: list[list[Image.Image]], prompts: list[str], max_new_tokens: int) -> list[str]:
@@ -44,9 +44,11 @@ class DreamLLMAnswerer:
 
     def create(self, prompts: list[str], seed: int, num_inference_steps: int = 25, guidance_scale: float = 3.0,
                scheduler: str = "ddim") -> list[Image.Image]:
+        if not hasattr(self.generator, "create"):
+            raise ValueError(f"{self.model_dir} ({self.model_type}) creates no images: it has no image head")
         return self.generator.create(prompts, num_inference_steps=num_inference_steps, guidance_scale=guidance_scale,
                                      scheduler=scheduler, seed=seed)
 
     def describe(self) -> dict[str, Any]:
-        return {"type": "dreamllm", "path": str(Path(self.model_dir).resolve()), "conversation_template": self.template,
+        return {"type": self.model_type, "path": str(Path(self.model_dir).resolve()), "conversation_template": self.template,
                 "decoding": "greedy"}

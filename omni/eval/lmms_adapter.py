@@ -1,11 +1,11 @@
-"""An lmms-eval model for Omni's DreamLLM, registered through lmms-eval's `lmms_eval.models` entry-point group (see
-pyproject.toml), so that with the `lmms` extra installed
+"""An lmms-eval model for any Omni model (LLaVA, MM1, DreamLLM, …), registered through lmms-eval's `lmms_eval.models`
+entry-point group (see pyproject.toml), so that with the `lmms` extra installed
 
   lmms-eval --model omni --model_args pretrained=work_dirs/stage3 --tasks mme,pope --batch_size 8
 
 runs lmms-eval's own tasks on our model without a fork. Questions go through the model's chat template with the
 task's context as the user turn; generation is greedy and stops at the task's `until` strings; loglikelihood scores a
-continuation after the same prompt (omni.models.dreamllm.generation.DreamLLMGenerator.loglikelihood).
+continuation after the same prompt (omni.models.base.generation.OmniGenerator.loglikelihood).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from lmms_eval.models.registry_v2 import ModelManifest
 from PIL import Image
 from tqdm import tqdm
 
-from omni.eval.answerers import DreamLLMAnswerer
+from omni.eval.answerers import OmniAnswerer
 
 
 def _images(visuals: Any) -> list[Image.Image]:
@@ -35,13 +35,13 @@ def _cut(text: str, until: list[str]) -> str:
 
 
 @register_model("omni")
-class OmniDreamLLM(lmms):
+class OmniLMM(lmms):
     is_simple = True
 
     def __init__(self, pretrained: str, batch_size: int | str = 1, device: str | None = None,
                  max_new_tokens: int | str = 128, **kwargs: Any) -> None:
         super().__init__()
-        self.answerer = DreamLLMAnswerer(pretrained, device)
+        self.answerer = OmniAnswerer(pretrained, device)
         self.batch_size_per_gpu = int(batch_size)
         self.default_max_new_tokens = int(max_new_tokens)
 
@@ -80,4 +80,4 @@ class OmniDreamLLM(lmms):
         raise NotImplementedError("multi-round generation is not supported by the omni adapter")
 
 
-MANIFEST = ModelManifest(model_id="omni", simple_class_path="omni.eval.lmms_adapter.OmniDreamLLM", aliases=("dreamllm",))
+MANIFEST = ModelManifest(model_id="omni", simple_class_path="omni.eval.lmms_adapter.OmniLMM", aliases=("dreamllm", "llava_omni", "mm1_omni"))

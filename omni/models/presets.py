@@ -62,3 +62,24 @@ def tiny_clip_vision_config(hidden_size: int = 64, num_layers: int = 2, image_si
     return {"hidden_size": hidden_size, "intermediate_size": hidden_size * 4, "num_hidden_layers": num_layers,
             "num_attention_heads": max(1, hidden_size // 32), "image_size": image_size, "patch_size": patch_size,
             "projection_dim": hidden_size}
+
+
+def toy_zoo_vlm_config(zoo_dir: str = "zoo/toy", projector: str | dict[str, Any] = "mlp2x_gelu",
+                       model_max_length: int = 512, conversation_template: str = "vicuna_v1.1",
+                       pad_to_square: bool = False) -> Any:
+    """An LLM that reads images (LLaVA, MM1 at toy size): toy LLaMA + toy CLIP vision tower from `zoo_dir` and a
+    connector (`projector`: any registered connector). A plain `OmniConfig`: no subclass, no head.
+
+    Architectures are read from the zoo's folders when this is instantiated (not when a config file is loaded)."""
+    from transformers import AutoConfig
+
+    from omni.models.base.configuration_omni import OmniConfig
+    from omni.models.zoo import resolve_model_path
+
+    llm = f"{zoo_dir}/llama"
+    return OmniConfig(
+        llm_config=AutoConfig.from_pretrained(resolve_model_path(llm)).to_dict(), llm_name_or_path=llm,
+        plugins={"vision_encoder": {"type": "clip_vision_embedding", "model_name_or_path": f"{zoo_dir}/clip",
+                                    "projector": projector, "pad_to_square": pad_to_square}},
+        model_max_length=model_max_length, conversation_template=conversation_template,
+    )

@@ -90,7 +90,7 @@ def add_session_arguments(parser: argparse.ArgumentParser, out: str, max_new_tok
 
 def generator_and_options(args: argparse.Namespace) -> tuple[DreamLLMGenerator, dict[str, object]]:
     """The generator of `--model` and the `generate_document` options the parsed arguments ask for."""
-    from projects.dreamllm.model_loading import build_model
+    from omni.models.loading import build_model
 
     model, tokenizer = build_model(None, None, args.model)
     options = {"num_inference_steps": args.steps, "guidance_scale": args.guidance, "guidance_rescale": args.guidance_rescale,

@@ -19,9 +19,9 @@ from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_
 from omni.config import LazyConfig
 from omni.config.launch import to_dataclass
 from omni.models.trainable import set_trainable
+from omni.train.arguments import Arguments
 from omni.train.checkpoint import CHECKPOINT_PATTERN, export_pretrained, list_checkpoints
-from projects.dreamllm.arguments import Arguments
-from projects.dreamllm.train import prepare_model
+from omni.train.run import prepare_model
 
 
 def export_run(run: str | Path, out: str | Path, step: int | None = None, include_frozen: bool = False) -> Path:

@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 
 from omni.models.dreamllm.generation import DreamLLMGenerator
-from projects.dreamllm.model_loading import build_model
+from omni.models.loading import build_model
 
 
 def main(argv: list[str] | None = None) -> None:

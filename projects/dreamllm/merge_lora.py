@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from omni.models.loading import build_model
 from omni.models.lora import merge_lora
-from projects.dreamllm.model_loading import build_model
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,7 +1,10 @@
-"""The transform a DreamLLM data loader applies: a typed sample → token ids, labels and preprocessed pixels.
+"""The sample transform: a typed sample (pair, interleaved document, text, conversation) → model inputs, for any model.
 
-Pairs follow the stage's `mode` (comprehension, creation, or a seeded coin per sample in `mixed`); interleaved
-documents and conversations have one layout each. Caption dropout for guidance applies to creation pairs.
+Which sequences a sample becomes follows what the model has (see `omni.data.builders.sequence`): an image–text pair
+is a comprehension sample for a model that reads images, a creation sample for one that creates them, either for one
+that does both (`mode`); an interleaved document holds created or seen images, or is text. Each sample's choices
+come from a generator seeded by (seed, sample key): the same sample gives the same sequence on every rank and after a
+resume.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from typing import Any
 
 import torch
 
-from omni.data.builders.dreamllm import Sequence, SequenceBuilder
+from omni.data.builders.sequence import Sequence, SequenceBuilder
 
 
-class DreamLLMTransform:
+class MultimodalTransform:
     MODES = ("comprehension", "creation", "mixed")
 
     def __init__(self, builder: SequenceBuilder, mode: str = "mixed", vision_preprocess: Any = None,
@@ -23,18 +26,32 @@ class DreamLLMTransform:
                  seed: int = 0, documents_as_instructions: bool = False):
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
-        if mode != "creation" and vision_preprocess is None:
-            raise ValueError(f"mode {mode!r} needs a vision encoder")
-        if mode != "comprehension" and head_preprocess is None:
-            raise ValueError(f"mode {mode!r} needs a diffusion head")
+        if mode == "comprehension" and vision_preprocess is None:
+            raise ValueError("mode 'comprehension' needs a vision encoder")
+        if mode == "creation" and head_preprocess is None:
+            raise ValueError("mode 'creation' needs an image head (a diffusion head with its queries)")
+        if vision_preprocess is None and head_preprocess is None and mode == "mixed":
+            raise ValueError("mode 'mixed' needs a vision encoder or an image head: a text-only model has no pairs to train on")
         self.builder, self.mode, self.prompts, self.drop_prob, self.seed = builder, mode, prompts, drop_prob, seed
         self.vision_preprocess, self.head_preprocess = vision_preprocess, head_preprocess
         self.documents_as_instructions = documents_as_instructions
+        # what a pair becomes: in 'mixed', whichever directions this model has
+        self.pair_modes = (mode,) if mode != "mixed" else tuple(
+            m for m, has in (("comprehension", vision_preprocess), ("creation", head_preprocess)) if has is not None)
+
+    @classmethod
+    def for_model(cls, model: Any, tokenizer: Any, mode: str = "mixed", **options: Any) -> MultimodalTransform:
+        """The transform that feeds `model` (an `OmniForCausalLM`): its builder, its plugins' preprocessing and its
+        head's caption dropout (classifier-free guidance)."""
+        encoder, head = model.vision_encoder, model.head if model.sequence_builder(tokenizer).creates_images else None
+        options.setdefault("drop_prob", getattr(head, "drop_prob", 0.0) if head else 0.0)
+        return cls(model.sequence_builder(tokenizer), mode, vision_preprocess=encoder.preprocess if encoder else None,
+                   head_preprocess=head.preprocess if head else None, **options)
 
     def sequence(self, sample: dict[str, Any], rng: random.Random) -> Sequence:
         kind = sample.get("kind", "pair")
         if kind == "pair":
-            mode = self.mode if self.mode != "mixed" else rng.choice(("comprehension", "creation"))
+            mode = self.pair_modes[0] if len(self.pair_modes) == 1 else rng.choice(self.pair_modes)
             if mode == "comprehension":
                 return self.builder.comprehension(sample["text"], rng.choice(self.prompts), sample["image"])
             caption = "" if rng.random() < self.drop_prob else sample["text"]

@@ -28,7 +28,7 @@ class OmniConfig(PreTrainedConfig):
     # the weight of each named loss the model returns is its config's `loss_weight_<name>` (one home for all of them)
     loss_weight_lm: float = 1.0
     model_max_length: int = 2048
-    # the chat format of conversations (omni.data.builders.dreamllm.TEMPLATES), kept with the model so that inference
+    # the chat format of conversations (omni.data.builders.sequence.TEMPLATES), kept with the model so that inference
     # builds prompts exactly as training did
     conversation_template: str = "vicuna_v1.1"
     # LoRA adapters on the LLM (omni.models.lora): {"r", "alpha", "dropout", "target_modules"}, or None
@@ -60,6 +60,16 @@ class OmniConfig(PreTrainedConfig):
             if spec.get("type") == kind:
                 return name, spec
         return None
+
+    def set_loss_weights(self, weights: dict[str, float]) -> None:
+        """Set the weights of named losses (a stage's `model.loss_weights`); a name this model has no loss for is an
+        error naming the ones it has."""
+        known = sorted(key.removeprefix("loss_weight_") for key in dir(self) if key.startswith("loss_weight_"))
+        unknown = sorted(set(weights) - set(known))
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no loss {unknown}; its losses are {known}")
+        for name, weight in weights.items():
+            setattr(self, f"loss_weight_{name}", float(weight))
 
     def loss_weight(self, name: str) -> float:
         """The weight of the loss called `name` (`lm`, `vm`, …): the config's `loss_weight_<name>`."""

@@ -24,6 +24,7 @@ from transformers import PreTrainedModel
 from transformers.utils import ModelOutput
 
 from omni.constants import IGNORE_INDEX, IM_PATCH
+from omni.data.builders.sequence import SequenceBuilder
 from omni.models.base.configuration_omni import OmniConfig
 from omni.models.base.llm import build_llm, load_llm
 from omni.models.plugins import EncoderPlugin, HeadPlugin, Plugin, QueriesPlugin, build_plugin
@@ -148,6 +149,22 @@ class OmniForCausalLM(OmniPreTrainedModel):
     @property
     def head(self) -> HeadPlugin | None:
         return self._plugin("head")  # type: ignore[return-value]
+
+    def sequence_builder(self, tokenizer: Any) -> SequenceBuilder:
+        """The builder of the sequences this model reads, for training and inference alike: image slots as its encoder
+        counts them, dream blocks only if it creates images (queries and a head), in its chat template."""
+        encoder, queries = self.vision_encoder, self.queries
+        creates = queries is not None and self.head is not None
+        return SequenceBuilder(tokenizer, self.config.special_token_ids, encoder.num_image_tokens if encoder else 0,
+                               queries.num_queries if creates else 0, self.config.model_max_length,
+                               template=self.config.conversation_template)
+
+    def generator(self, tokenizer: Any) -> Any:
+        """This model's inference (`OmniGenerator`: captions, answers, log-likelihoods); a model that creates images
+        returns a generator that does that too."""
+        from omni.models.base.generation import OmniGenerator
+
+        return OmniGenerator(self, tokenizer)
 
     def frozen_modules(self) -> dict[str, nn.Module]:
         """Frozen plugin backbones by qualified name (kept out of FSDP sharding)."""

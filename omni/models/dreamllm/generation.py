@@ -1,4 +1,5 @@
-"""DreamLLM inference: text from images (comprehension) and images from text (creation) with guidance.
+"""DreamLLM inference: the base generator's text from images (comprehension), plus images from text (creation) with
+guidance and free-form interleaved documents.
 
 Both directions build their sequences with the same `SequenceBuilder` as training, and the unconditional branch of
 classifier-free guidance is the creation sequence of the negative prompt (empty by default): exactly the sequence
@@ -13,77 +14,16 @@ import torch
 from PIL import Image
 
 from omni.constants import DREAM, DREAM_END, DREAM_START, IM_END, IM_PATCH, IM_START
-from omni.data.builders import Sequence, SequenceBuilder
+from omni.data.builders import Sequence
+from omni.models.base.generation import OmniGenerator
 from omni.models.dreamllm.document import Document
 from omni.models.dreamllm.modeling_dreamllm import DreamLLMForCausalLM
 
 
-class DreamLLMGenerator:
+class DreamLLMGenerator(OmniGenerator):
     def __init__(self, model: DreamLLMForCausalLM, tokenizer: Any):
-        self.model, self.tokenizer = model.eval(), tokenizer
+        super().__init__(model, tokenizer)
         self._null_conditions: dict[str, torch.Tensor] = {}  # the model is frozen while it generates
-        config = model.config
-        self.builder = SequenceBuilder(
-            tokenizer, config.special_token_ids,
-            model.vision_encoder.num_tokens if model.vision_encoder else 0,
-            model.dream_queries.num_queries if model.dream_queries else 0, config.model_max_length,
-            template=config.conversation_template,
-        )
-
-    def _batch(self, seqs: list[Sequence], left: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Pad sequences into (input_ids, attention_mask) and embed them with their images in place."""
-        length = max(map(len, seqs))
-        input_ids = torch.full((len(seqs), length), self.tokenizer.pad_token_id)
-        attention_mask = torch.zeros_like(input_ids)
-        for row, seq in enumerate(seqs):
-            span = slice(length - len(seq), length) if left else slice(0, len(seq))
-            input_ids[row, span], attention_mask[row, span] = torch.tensor(seq.input_ids), 1
-        images = [image for seq in seqs for image in seq.input_images]
-        pixel_values = self.model.vision_encoder.preprocess(images) if images else None
-        return input_ids, attention_mask, self.model.embed_inputs(input_ids, pixel_values)
-
-    @torch.no_grad()
-    def continue_text(self, seqs: list[Sequence], max_new_tokens: int = 32) -> list[str]:
-        """Greedy decoding (with the KV cache) after each prefix, batched with left padding."""
-        _, attention_mask, embeds = self._batch(seqs, left=True)
-        # left padding: generate derives position ids from the attention mask, so padded rows decode as if alone
-        new_tokens = self.model.llm.generate(
-            inputs_embeds=embeds, attention_mask=attention_mask, max_new_tokens=max_new_tokens,
-            do_sample=False, eos_token_id=self.tokenizer.eos_token_id, pad_token_id=self.tokenizer.pad_token_id,
-        )
-        return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in new_tokens]
-
-    @torch.no_grad()
-    def loglikelihood(self, images: list[Image.Image | None], contexts: list[str],
-                      continuations: list[str]) -> list[tuple[float, bool]]:
-        """log p(continuation | the chat prompt of context and image), and whether greedy decoding would produce
-        exactly it: how multiple-choice harnesses (lmms-eval) score a model."""
-        seqs, starts = [], []
-        for image, context, continuation in zip(images, contexts, continuations):
-            seq = self.builder.chat_prompt(context, image)
-            starts.append(len(seq))
-            seqs.append(seq.add(self.builder.text_ids(continuation), learn=True))
-        input_ids, attention_mask, embeds = self._batch(seqs, left=False)
-        logits = self.model.llm(inputs_embeds=embeds, attention_mask=attention_mask).logits.float()
-        results = []
-        for row, (seq, start) in enumerate(zip(seqs, starts)):
-            targets = input_ids[row, start:len(seq)]
-            logprobs = logits[row, start - 1:len(seq) - 1].log_softmax(-1)
-            total = logprobs.gather(-1, targets[:, None]).sum().item()
-            results.append((total, bool((logprobs.argmax(-1) == targets).all())))
-        return results
-
-    def describe(self, image: Image.Image | None, prompt: str, max_new_tokens: int = 32) -> str:
-        """Caption-style answer (the stage I format: `<s> [image] prompt`)."""
-        if image is not None:
-            seq = self.builder.comprehension_prompt(prompt, image)
-        else:
-            seq = self.builder.start().add(self.builder.text_ids(prompt), learn=False)
-        return self.continue_text([seq], max_new_tokens)[0]
-
-    def answer(self, images: list[Image.Image | None], questions: list[str], max_new_tokens: int = 16) -> list[str]:
-        """Chat-style answers (the stage III format: `SYSTEM USER: [image] question ASSISTANT:`)."""
-        return self.continue_text([self.builder.chat_prompt(q, im) for q, im in zip(questions, images)], max_new_tokens)
 
     @torch.no_grad()
     def sequence_conditions(self, seqs: list[Sequence]) -> torch.Tensor:
@@ -182,7 +122,7 @@ class DreamLLMGenerator:
                                                      generator, guidance_rescale)[0]
             document.parts.append(image)
             images += 1
-            image_block = self.builder.image_block()
+            image_block = self.builder.image_block(image)
             hidden = self._extend(image_block, cache, self.model.vision_encoder.preprocess([image]))[-1]
             generated += block + image_block
         document.add_text(self.tokenizer.decode(pending, skip_special_tokens=True))

@@ -36,6 +36,11 @@ class DreamLLMForCausalLM(OmniForCausalLM):
     def diffusion_head(self) -> HeadPlugin | None:
         return self.head
 
+    def generator(self, tokenizer: Any) -> Any:
+        from omni.models.dreamllm.generation import DreamLLMGenerator
+
+        return DreamLLMGenerator(self, tokenizer)
+
     def slot_masks(self, input_ids: torch.Tensor) -> dict[str, torch.Tensor]:
         """Image-patch slots outside dream blocks are the encoder's; inside, the dream queries' (both use the
         `<im_patch>` placeholder)."""

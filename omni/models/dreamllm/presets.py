@@ -28,7 +28,7 @@ def tiny_dreamllm_config(
     vocab_size: int = 1000, hidden_size: int = 64, num_layers: int = 2, num_heads: int = 4, num_queries: int = 8,
     vision_hidden_size: int = 32, vision_layers: int = 2, image_size: int = 64, patch_size: int = 16,
     unet_channels: tuple[int, ...] = (32, 64), vae_channels: tuple[int, ...] = (16, 32, 64), cross_attention_dim: int = 32,
-    loss_weight_lm: float = 1.0, loss_weight_vm: float = 10.0, drop_prob: float = 0.1, model_max_length: int = 512,
+    drop_prob: float = 0.1, model_max_length: int = 512,
 ) -> DreamLLMConfig:
     """A few-million-parameter DreamLLM with random weights: same classes as the 7B, sized for CPU tests."""
     latent = image_size // 2 ** (len(vae_channels) - 1)
@@ -42,7 +42,7 @@ def tiny_dreamllm_config(
                 tiny_unet_config(unet_channels, cross_attention_dim, latent),
                 tiny_vae_config(vae_channels, image_size), resolution=image_size, drop_prob=drop_prob),
         },
-        loss_weight_lm=loss_weight_lm, loss_weight_vm=loss_weight_vm, model_max_length=model_max_length,
+        model_max_length=model_max_length,
     )
 
 
@@ -64,8 +64,7 @@ SD21_VAE = {
 }
 
 
-def dreamllm_7b_config(loss_weight_lm: float = 1.0, loss_weight_vm: float = 10.0, num_queries: int = 64,
-                       drop_prob: float = 0.0) -> DreamLLMConfig:
+def dreamllm_7b_config(num_queries: int = 64, drop_prob: float = 0.0) -> DreamLLMConfig:
     """Vicuna-7B v1.1 + CLIP ViT-L/14 (224 px, 256 tokens) + SD 2.1-base (512 px) + 64 dream queries."""
     return DreamLLMConfig(
         llm_config=dict(VICUNA_7B),
@@ -77,13 +76,12 @@ def dreamllm_7b_config(loss_weight_lm: float = 1.0, loss_weight_vm: float = 10.0
                                                       "stabilityai/stable-diffusion-2-1-base", resolution=512,
                                                       drop_prob=drop_prob),
         },
-        loss_weight_lm=loss_weight_lm, loss_weight_vm=loss_weight_vm, model_max_length=2048,
+        model_max_length=2048,
     )
 
 
 # ---- the toy zoo (python -m omni.zoo build toy) ---------------------------------------------------------------------
-def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, loss_weight_lm: float = 1.0,
-                            loss_weight_vm: float = 10.0, drop_prob: float = 0.1, model_max_length: int = 1024,
+def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, drop_prob: float = 0.1, model_max_length: int = 1024,
                             projector: str = "linear", condition_projector: str = "linear",
                             condition_projector_bias: bool = False, timestep_sampling: str = "uniform",
                             timestep_logit_mean: float = 0.0, min_snr_gamma: float | None = None) -> DreamLLMConfig:
@@ -107,5 +105,5 @@ def toy_zoo_dreamllm_config(zoo_dir: str = "zoo/toy", num_queries: int = 64, los
                                "timestep_sampling": timestep_sampling, "timestep_logit_mean": timestep_logit_mean,
                                "min_snr_gamma": min_snr_gamma},
         },
-        loss_weight_lm=loss_weight_lm, loss_weight_vm=loss_weight_vm, model_max_length=model_max_length,
+        model_max_length=model_max_length,
     )

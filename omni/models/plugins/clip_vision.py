@@ -34,6 +34,17 @@ def _image_processor_class():
         return CLIPImageProcessor
 
 
+def expand_to_square(image: Image.Image, fill: tuple[int, ...]) -> Image.Image:
+    """`image` centred on a square canvas of colour `fill` (LLaVA's `expand2square`)."""
+    width, height = image.size
+    if width == height:
+        return image
+    side = max(width, height)
+    canvas = Image.new(image.mode, (side, side), fill)
+    canvas.paste(image, ((side - width) // 2, (side - height) // 2))
+    return canvas
+
+
 @register_plugin
 class CLIPVisionEmbedding(EncoderPlugin):
     name = "clip_vision_embedding"
@@ -49,6 +60,7 @@ class CLIPVisionEmbedding(EncoderPlugin):
         image_mean: tuple[float, ...] = OPENAI_CLIP_MEAN,
         image_std: tuple[float, ...] = OPENAI_CLIP_STD,
         freeze: bool = True,
+        pad_to_square: bool = False,
     ):
         super().__init__()
         if vision_config is None:
@@ -59,6 +71,9 @@ class CLIPVisionEmbedding(EncoderPlugin):
             config = CLIPVisionConfig(**{k: v for k, v in vision_config.items() if k != "model_type"})
         self.model_name_or_path = model_name_or_path
         self.select_layer, self.drop_cls, self.freeze = select_layer, drop_cls, freeze
+        # LLaVA-1.5's `image_aspect_ratio="pad"`: a non-square image is padded to a square of the mean colour before
+        # the resize, so the centre crop cuts nothing off
+        self.pad_to_square = pad_to_square
         self.image_mean, self.image_std = tuple(image_mean), tuple(image_std)
         self.backbone = CLIPVisionModel(config)
         self.projector = build_connector(projector, config.hidden_size, llm_hidden_size, num_input_tokens=self.num_features)
@@ -97,7 +112,10 @@ class CLIPVisionEmbedding(EncoderPlugin):
         self.backbone.load_state_dict(pretrained.state_dict())
 
     def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
-        return self.processor(images=[im.convert("RGB") for im in images], return_tensors="pt").pixel_values
+        images = [im.convert("RGB") for im in images]
+        if self.pad_to_square:
+            images = [expand_to_square(im, tuple(round(255 * m) for m in self.image_mean)) for im in images]
+        return self.processor(images=images, return_tensors="pt").pixel_values
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Pixels [N, 3, H, W] → LLM-width embeddings [N, tokens, hidden]."""

@@ -1,8 +1,8 @@
 """Parts shared by all DreamLLM configs: the stage table and default data and training arguments."""
 
-from projects.dreamllm.stages import STAGES
+from projects.dreamllm.stages import STAGES as _STAGES
 
-stages = dict(STAGES)
+stages = dict(_STAGES)
 
 data = dict(datasets=["toyworld_pairs"], weights=None, sizes=None, data_root=None, mode="comprehension",
             prompts=["Describe the image.", "What is in the picture?", "Write a caption for this image."],

@@ -6,11 +6,11 @@ this config on the meta device with none of them present. Stage I (comprehension
 
 from omni.config import LazyCall as L
 from omni.models.dreamllm.presets import dreamllm_7b_config
-from projects.dreamllm.stages import STAGES
+from projects.dreamllm.stages import STAGES as _STAGES
 
-stages = dict(STAGES)
+stages = dict(_STAGES)
 
-model = dict(config=L(dreamllm_7b_config)(loss_weight_lm=1.0, loss_weight_vm=10.0, num_queries=64),
+model = dict(config=L(dreamllm_7b_config)(num_queries=64), loss_weights={"lm": 1.0, "vm": 10.0},
              tokenizer_name_or_path="lmsys/vicuna-7b-v1.1", init_from=None)
 
 data = dict(datasets=["toyworld_pairs"], data_root=None, mode="comprehension", prompts=["Describe the image."],
@@ -19,5 +19,5 @@ data = dict(datasets=["toyworld_pairs"], data_root=None, mode="comprehension", p
 training = dict(
     output_dir="work_dirs/dreamllm_7b_stage1", seed=42, max_steps=10000, per_device_train_batch_size=16,
     learning_rate=2e-3, lr_scheduler_type="cosine", warmup_ratio=0.003, bf16=True, gradient_checkpointing=True,
-    trainable=STAGES["stage1_comprehension"],
+    trainable=_STAGES["stage1_comprehension"],
 )

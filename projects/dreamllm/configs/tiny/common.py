@@ -14,8 +14,9 @@ model = dict(
         vocab_size=151, hidden_size=256, num_layers=4, num_heads=4, num_queries=64,
         vision_hidden_size=128, vision_layers=4, image_size=64, patch_size=16,
         unet_channels=[32, 64], vae_channels=[16, 32, 64], cross_attention_dim=128,
-        loss_weight_lm=1.0, loss_weight_vm=10.0, drop_prob=0.1, model_max_length=256,
+        drop_prob=0.1, model_max_length=256,
     ),
+    loss_weights={"lm": 1.0, "vm": 10.0},  # the one place a run sets them (a stage changes them here)
     tokenizer_name_or_path="data/toyworld/tokenizer",
     init_from=None,
 )

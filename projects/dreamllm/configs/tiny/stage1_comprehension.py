@@ -2,8 +2,7 @@
 
 from .common import data, model, stages, training
 
-model["config"].loss_weight_lm = 1.0
-model["config"].loss_weight_vm = 0.0
+model["loss_weights"] = {"lm": 1.0, "vm": 0.0}
 data["mode"] = "comprehension"
 training.update(output_dir="work_dirs/tiny_s1c", run_name="tiny_stage1_comprehension", learning_rate=2e-3,
                 trainable=stages["stage1_comprehension"])

@@ -2,8 +2,7 @@
 
 from .common import data, model, stages, training
 
-model["config"].loss_weight_lm = 0.0
-model["config"].loss_weight_vm = 1.0
+model["loss_weights"] = {"lm": 0.0, "vm": 1.0}
 data["mode"] = "creation"
 training.update(output_dir="work_dirs/tiny_s1g", run_name="tiny_stage1_creation", learning_rate=2e-3,
                 trainable=stages["stage1_creation"])

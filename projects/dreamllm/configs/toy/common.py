@@ -16,11 +16,13 @@ _RUNS = "work_dirs/toy"
 model = dict(
     # the vision projector is LLaVA-1.5's two-layer MLP: with the toy LLM frozen in stage I, a linear one could not
     # make the image readable (docs/toyworld.md); DreamLLM's own linear condition projector is kept
-    config=L(toy_zoo_dreamllm_config)(zoo_dir=_ZOO, num_queries=64, loss_weight_lm=1.0, loss_weight_vm=10.0,
-                                      drop_prob=0.1, model_max_length=1024, projector="mlp2x_gelu",
+    config=L(toy_zoo_dreamllm_config)(zoo_dir=_ZOO, num_queries=64, drop_prob=0.1, model_max_length=1024,
+                                      projector="mlp2x_gelu",
                                       # noisy timesteps more often: where a shape goes is decided only there, and
                                       # uniform timesteps left created positions at chance (docs/toyworld.md)
                                       timestep_sampling="logit_normal", timestep_logit_mean=1.0),
+    # each loss's weight, set here only (each stage sets its own): the paper's 1 : 10 (stage I joint, II, III)
+    loss_weights={"lm": 1.0, "vm": 10.0},
     tokenizer_name_or_path=f"{_ZOO}/llama",
     init_from=None,
     merge_from=[],

@@ -2,7 +2,7 @@
 
 from .common import _RUNS, data, model, stages, training
 
-model.update(init_from=f"{_RUNS}/stage2_igpt", loss_weight_lm=1.0, loss_weight_vm=10.0)
+model.update(config=None, init_from=f"{_RUNS}/stage2_igpt", loss_weights={"lm": 1.0, "vm": 10.0})
 data.update(datasets=["toyworld_vqa", "toyworld_instructions", "toyworld_interleaved"], weights=[2.0, 1.0, 1.0],
             mode="mixed", documents_as_instructions=True, batch_by_source=True)
 training.update(output_dir=f"{_RUNS}/stage3_sft", run_name="toy_stage3_sft", max_steps=500, learning_rate=3e-4,

@@ -1,12 +1,19 @@
-"""Token sequences for DreamLLM, built from typed samples, with labels and the images each sequence needs.
+"""Token sequences for any model here, built from typed samples, with labels and the images each sequence needs.
 
+What a sequence holds follows what the model has: an encoder (it reads images: [image] blocks), learnable queries
+with a head (it creates images: [dream] blocks), both (DreamLLM), or neither (a text-only LM).
 Layouts (label policy: learn text, `<dream>` and `<dream_start>`; ignore the other multimodal tokens and prompts):
   comprehension  <s> [image] {prompt} {caption} </s>
   creation       <s> {caption} [dream] </s>
-  interleaved    <s> {sentence} [dream][image] {sentence} [dream][image] … </s>      (an image after its sentence)
+  interleaved    creates images:  <s> {sentence} [dream][image] {sentence} [dream][image] … </s>  (image after its
+                                  sentence: it is created from it, then seen)
+                 reads only:      <s> [image] {sentence} {sentence} [image] {sentence} … </s>  (image before its matched
+                                  sentence, as OpenFlamingo reads MMC4 and MM1 pretrains: the text is learnt given it)
+                 neither:         <s> {sentence} {sentence} … </s>
   conversation   <s> {system} USER: [image] {question} ASSISTANT: {answer} </s> USER: …   (answers learned)
-where [image] = <im_start> <im_patch>×N <im_end> and [dream] = <dream> <dream_start> <im_patch>×Q <dream_end>. An
-image the model creates is always followed by its [image] block: what it drew, it then sees.
+where [image] = <im_start> <im_patch>×N <im_end> and [dream] = <dream> <dream_start> <im_patch>×Q <dream_end>. N may
+depend on the image (any-resolution encoders): the builder asks `image_tokens(image)`. An image a model that also
+reads images creates is followed by its [image] block: what it drew, it then sees.
 
 Truncation to `model_max_length` drops whole trailing blocks and cuts only trailing text: an image or dream block is
 never cut in half and nothing before the cut is lost. Classifier-free guidance: caption dropout leaves exactly the
@@ -15,6 +22,7 @@ sequence that inference builds for the unconditional branch (`creation_prompt(""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +67,10 @@ class ConversationTemplate:
 
 TEMPLATES = {
     "vicuna_v1.1": ConversationTemplate(),
+    # LLaVA-1.5's `conv_vicuna_v1`: the Vicuna v1.1 layout with LLaVA's system prompt
+    "llava_v1": ConversationTemplate(name="llava_v1", system="A chat between a curious human and an artificial "
+                                     "intelligence assistant. The assistant gives helpful, detailed, and polite answers "
+                                     "to the human's questions."),
     "llama_2": ConversationTemplate(name="llama_2", system="You are a helpful assistant.",
                                     first_user="[INST] <<SYS>>\n{system}\n<</SYS>>\n\n", user="[INST]",
                                     user_end=" [/INST]", assistant="", bos_each_turn=True),
@@ -72,19 +84,34 @@ def conversation_template(name: str) -> ConversationTemplate:
 
 
 class SequenceBuilder:
-    def __init__(self, tokenizer: Any, special_token_ids: dict[str, int], num_image_tokens: int, num_dream_queries: int,
-                 model_max_length: int = 2048, template: ConversationTemplate | str | None = None):
+    """`image_tokens`: the slots an image takes, a number or a function of the image (0: the model reads no images);
+    `num_dream_queries`: the slots of a created image (0: the model creates none)."""
+
+    def __init__(self, tokenizer: Any, special_token_ids: dict[str, int], image_tokens: int | Callable[[Any], int],
+                 num_dream_queries: int = 0, model_max_length: int = 2048,
+                 template: ConversationTemplate | str | None = None):
         self.tokenizer, self.ids = tokenizer, special_token_ids
-        self.num_image_tokens, self.num_dream_queries = num_image_tokens, num_dream_queries
+        self.image_tokens, self.num_dream_queries = image_tokens, num_dream_queries
         self.model_max_length = model_max_length
         self.template = conversation_template(template) if isinstance(template, str) else template or ConversationTemplate()
+
+    @property
+    def reads_images(self) -> bool:
+        return callable(self.image_tokens) or self.image_tokens > 0
+
+    @property
+    def creates_images(self) -> bool:
+        return self.num_dream_queries > 0
 
     # ---- pieces -------------------------------------------------------------------------------------------------
     def text_ids(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False).input_ids if text else []
 
-    def image_block(self) -> list[int]:
-        return [self.ids[IM_START]] + [self.ids[IM_PATCH]] * self.num_image_tokens + [self.ids[IM_END]]
+    def num_image_tokens(self, image: Any = None) -> int:
+        return self.image_tokens(image) if callable(self.image_tokens) else self.image_tokens
+
+    def image_block(self, image: Any = None) -> list[int]:
+        return [self.ids[IM_START]] + [self.ids[IM_PATCH]] * self.num_image_tokens(image) + [self.ids[IM_END]]
 
     @property
     def dream_block_length(self) -> int:
@@ -109,18 +136,25 @@ class SequenceBuilder:
         return len(ids) <= room
 
     def add_image(self, seq: Sequence, image: Any) -> bool:
-        if self.room(seq) < self.num_image_tokens + 2:
+        if not self.reads_images:
+            raise ValueError("a sequence has an image to read but the model has no encoder")
+        block = self.image_block(image)
+        if self.room(seq) < len(block):
             return False
-        seq.add(self.image_block(), learn=False)
+        seq.add(block, learn=False)
         seq.input_images.append(image)
         return True
 
     def add_created_image(self, seq: Sequence, image: Any) -> bool:
-        """A [dream] block (learned `<dream>`, target `image`) followed by the [image] block of the same image."""
-        if self.room(seq) < self.dream_block_length + self.num_image_tokens + 2:
+        """A [dream] block (learned `<dream>`, target `image`), then, if the model reads images, the [image] block of
+        the same image."""
+        if not self.creates_images:
+            raise ValueError("a sequence has an image to create but the model has no image head")
+        seen = len(self.image_block(image)) if self.reads_images else 0
+        if self.room(seq) < self.dream_block_length + seen:
             return False
         self.add_dream(seq).dream_images.append(image)
-        return self.add_image(seq, image)
+        return self.add_image(seq, image) if self.reads_images else True
 
     def finish(self, seq: Sequence) -> Sequence:
         return seq.add([self.tokenizer.eos_token_id], learn=True)
@@ -160,17 +194,21 @@ class SequenceBuilder:
     # ---- interleaved documents ----------------------------------------------------------------------------------
     def interleaved(self, texts: list[str], images: list[Any], matched_text_index: list[int],
                     prefix: Sequence | None = None) -> Sequence:
-        """MMC4-style document: each image is created (and then seen) right after the sentence it belongs to."""
+        """MMC4-style document (`matched_text_index`: the sentence each image belongs to). A model that creates
+        images creates each (and then sees it) right after its sentence; a model that only reads them sees each right
+        before its sentence; a text-only model reads the sentences."""
         seq = prefix or self.start()
-        after: dict[int, list[Any]] = {}
-        for image, index in sorted(zip(images, matched_text_index), key=lambda pair: pair[1]):
-            after.setdefault(min(max(index, 0), len(texts) - 1), []).append(image)
+        at: dict[int, list[Any]] = {}
+        if self.creates_images or self.reads_images:
+            for image, index in sorted(zip(images, matched_text_index), key=lambda pair: pair[1]):
+                at.setdefault(min(max(index, 0), len(texts) - 1), []).append(image)
         for i, text in enumerate(texts):
+            if not self.creates_images and not all(self.add_image(seq, image) for image in at.get(i, [])):
+                return self.finish(seq)
             if not self.add_text(seq, (" " if i else "") + text, learn=True):
                 return self.finish(seq)
-            for image in after.get(i, []):
-                if not self.add_created_image(seq, image):
-                    return self.finish(seq)
+            if self.creates_images and not all(self.add_created_image(seq, image) for image in at.get(i, [])):
+                return self.finish(seq)
         return self.finish(seq)
 
     # ---- conversations ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The typed arguments of a DreamLLM run: what a config file fills and the command line overrides."""
+"""The typed arguments of a training run, for every project: what a config file fills and the command line overrides."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from omni.train.training_args import TrainingArguments
 
 @dataclass
 class ModelArguments:
-    config: Any = None  # a LazyCall producing a DreamLLMConfig (e.g. one of omni.models.dreamllm.presets)
+    config: Any = None  # a LazyCall producing an OmniConfig (or a subclass: DreamLLMConfig); None with init_from
     tokenizer_name_or_path: Optional[str] = None  # local directory or model zoo name
     init_from: Optional[str] = None  # a previous stage's output directory (save_pretrained folder)
     merge_from: list[str] = field(default_factory=list)  # runs whose trained parameters are copied in (stage I parts)
-    # the loss weights of this stage (None: keep the model's); a stage that starts from an earlier one sets its own
-    loss_weight_lm: Optional[float] = None
-    loss_weight_vm: Optional[float] = None
+    # this stage's weight of each loss the model returns, e.g. {"lm": 1.0, "vm": 10.0} (the one place a run sets
+    # them; None keeps the model's own); written into the model's config, so the export records what trained it
+    loss_weights: Optional[dict] = None
     # LoRA on the LLM for this stage, e.g. {"r": 8, "alpha": 16}; train it with training.trainable=LORA_TRAINABLE
     lora: Optional[dict] = None
 

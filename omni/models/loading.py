@@ -1,4 +1,7 @@
-"""Build or load a DreamLLM and its tokenizer the same way for training, inference and evaluation.
+"""Build or load any Omni model and its tokenizer the same way for training, inference and evaluation.
+
+A saved model's class comes from its config's `model_type` (`omni`, `dreamllm`, registered with transformers' Auto
+classes), a fresh one's from its config's class, so no caller names a model family.
 
 Stages chain through folders: a stage starts from the previous stage's export (`init_from`), and runs that trained
 disjoint parts in parallel (stage I comprehension and creation) are merged by copying, from each, exactly the
@@ -12,10 +15,11 @@ from typing import Any
 
 import torch
 from safetensors.torch import load_file
-from transformers import AutoTokenizer
+from transformers import AutoConfig, AutoModel, AutoTokenizer
 
+import omni.models.dreamllm  # noqa: F401  (registers the dreamllm model type)
 from omni.config import LazyConfig, instantiate
-from omni.models.dreamllm import DreamLLMConfig, DreamLLMForCausalLM
+from omni.models.base import OmniConfig, OmniForCausalLM
 from omni.models.trainable import trainable_names
 from omni.models.zoo import resolve_model_path
 from omni.utils.logging import get_logger
@@ -27,7 +31,22 @@ def load_tokenizer(name_or_path: str) -> Any:
     return AutoTokenizer.from_pretrained(str(resolve_model_path(name_or_path)))
 
 
-def merge_trained_parameters(model: DreamLLMForCausalLM, run_dir: str | Path) -> list[str]:
+def model_class(config: OmniConfig) -> type[OmniForCausalLM]:
+    """The model class of a config (its class registered with `AutoModel`)."""
+    try:
+        return AutoModel._model_mapping[type(config)]
+    except KeyError:
+        raise ValueError(f"{type(config).__name__} (model_type {config.model_type!r}) is not registered with "
+                         f"transformers' AutoModel: register it beside its model class") from None
+
+
+def load_model(path: str | Path) -> OmniForCausalLM:
+    """A saved model (an export or a run's output folder), as the class its config names."""
+    path = str(resolve_model_path(path))
+    return model_class(AutoConfig.from_pretrained(path)).from_pretrained(path)
+
+
+def merge_trained_parameters(model: OmniForCausalLM, run_dir: str | Path) -> list[str]:
     """Copy into `model` the parameters that the run in `run_dir` trained (its saved `training.trainable`)."""
     run_dir = Path(run_dir)
     config_file = run_dir / "config.yaml"
@@ -51,17 +70,24 @@ def merge_trained_parameters(model: DreamLLMForCausalLM, run_dir: str | Path) ->
 
 
 def build_model(config: Any, tokenizer_name_or_path: str | None, init_from: str | None,
-                merge_from: list[str] | None = None) -> tuple[DreamLLMForCausalLM, Any]:
-    """From a previous stage's folder if `init_from`, else a fresh model from the lazy `config`."""
+                merge_from: list[str] | None = None) -> tuple[OmniForCausalLM, Any]:
+    """From a previous stage's folder if `init_from`, else a fresh model from the lazy `config`. Both at once is an
+    error: the loaded model keeps its own config, so the given one would be silently ignored."""
+    if init_from and config is not None:
+        raise ValueError(f"model.init_from={init_from!r} loads a model with its own config, so model.config would be "
+                         "ignored: set model.config=None in a stage that starts from a previous one (its loss weights "
+                         "go in model.loss_weights)")
     if init_from:
-        model = DreamLLMForCausalLM.from_pretrained(str(resolve_model_path(init_from)))
+        model = load_model(init_from)
         tokenizer = load_tokenizer(init_from)
     else:
-        model_config: DreamLLMConfig = instantiate(config)
+        if config is None:
+            raise ValueError("model.config or model.init_from is required: there is no model to train")
+        model_config: OmniConfig = instantiate(config)
         if tokenizer_name_or_path is None:
             raise ValueError("model.tokenizer_name_or_path is required when not starting from a previous stage (model.init_from)")
         tokenizer = model_config.attach_tokenizer(load_tokenizer(tokenizer_name_or_path))
-        model = DreamLLMForCausalLM.build(model_config)
+        model = model_class(model_config).build(model_config)
     for run_dir in merge_from or []:
         merge_trained_parameters(model, run_dir)
     return model, tokenizer

@@ -1,0 +1,55 @@
+"""One training run of any project: the model its config describes, the dataset that feeds it, the trainer.
+
+A project's `train.py` is `LazyLaunch(train, Arguments)`: what differs between LLaVA, MM1 and DreamLLM is the model's
+config (its plugins) and the data, not this code. The transform follows the model: pairs become comprehension or
+creation samples as its plugins allow, interleaved documents hold created or seen images, or become text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import torch
+
+from omni.data.builders import MultimodalTransform
+from omni.data.collator import DataCollator
+from omni.data.constants import DataManager
+from omni.models.loading import build_model
+from omni.models.lora import apply_lora
+from omni.train.arguments import Arguments
+from omni.train.distributed import init_distributed
+from omni.train.trainer import Trainer
+
+
+def build_dataset(args: Arguments, model: Any, tokenizer: Any):
+    transform = MultimodalTransform.for_model(model, tokenizer, args.data.mode, prompts=tuple(args.data.prompts),
+                                              seed=args.training.seed,
+                                              documents_as_instructions=args.data.documents_as_instructions)
+    for path in args.data.registry_files:
+        DataManager.register_file(path, overwrite=True)
+    return DataManager.build(args.data.datasets, args.data.weights, args.data.data_root, transform,
+                             seed=args.training.seed, shuffle_buffer=args.data.shuffle_buffer,
+                             group_size=args.training.per_device_train_batch_size if args.data.batch_by_source else 1,
+                             sizes=args.data.sizes)
+
+
+def prepare_model(args: Arguments):
+    """The model a run trains, as its config describes it: built or loaded, merged, this stage's loss weights, LoRA."""
+    model, tokenizer = build_model(args.model.config, args.model.tokenizer_name_or_path, args.model.init_from,
+                                   args.model.merge_from)
+    if args.model.loss_weights:
+        model.config.set_loss_weights(dict(args.model.loss_weights))
+    if args.model.lora and not model.config.lora:  # a LoRA stage on top of a plain model (a resumed one has them)
+        apply_lora(model, **args.model.lora)
+    return model, tokenizer
+
+
+def train(args: Arguments) -> dict:
+    init_distributed()
+    torch.manual_seed(args.training.seed)  # identical initial weights on every rank
+    model, tokenizer = prepare_model(args)
+    dataset = build_dataset(args, model, tokenizer)
+    collator = DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch)
+    trainer = Trainer(model, args.training, dataset, collator, tokenizer, run_config=dataclasses.asdict(args))
+    return trainer.train()

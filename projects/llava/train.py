@@ -1,0 +1,10 @@
+"""Train LLaVA-1.5: `torchrun --nproc_per_node N -m projects.llava.train --config_file FILE "k=v" ...`.
+
+The run is the framework's (`omni.train.run`); LLaVA is its configs and its stage table."""
+
+from omni.config import LazyLaunch
+from omni.train.arguments import Arguments
+from omni.train.run import train
+
+if __name__ == "__main__":
+    LazyLaunch(train, Arguments)
