@@ -42,15 +42,15 @@ train() {  # train CONFIG STEPS [OVERRIDE...]: a stage of the toy configs, in th
   local config=$1 count=$2; shift 2
   $PY -m torch.distributed.run --standalone --nproc_per_node "$NPROC" -m projects.dreamllm.train \
     --config_file "projects/dreamllm/configs/toy/$config.py" "training.max_steps=$(steps "$count")" \
-    "training.seed=$((42 + SEED))" "training.output_dir='$RUNS/$config'" \
-    "model.config.zoo_dir='$ZOO'" "model.tokenizer_name_or_path='$ZOO/llama'" "$@"
+    "training.seed=$((42 + SEED))" "training.output_dir='$RUNS/$config'" "$@"
 }
+FROM_ZOO=("model.config.zoo_dir='$ZOO'" "model.tokenizer_name_or_path='$ZOO/llama'")  # stages built, not loaded
 total_start=$(date +%s)
 
 [ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
 timed "toy zoo" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --seed "$SEED"
-timed "stage I comprehension" train stage1_comprehension 600
-timed "stage I creation" train stage1_creation 1500
+timed "stage I comprehension" train stage1_comprehension 600 "${FROM_ZOO[@]}"
+timed "stage I creation" train stage1_creation 1500 "${FROM_ZOO[@]}"
 timed "stage II I-GPT" train stage2_igpt 500 \
   "model.init_from='$RUNS/stage1_comprehension'" "model.merge_from=['$RUNS/stage1_creation']"
 timed "stage III SFT" train stage3_sft 500 "model.init_from='$RUNS/stage2_igpt'"
