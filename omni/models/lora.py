@@ -1,11 +1,11 @@
-"""LoRA on the LLM of an MLLM, through peft, while projectors and dream queries keep training in full.
+"""LoRA on the LLM of an MLLM, through peft, while the connectors (and a project's own additions) train in full.
 
 The adapters are injected into the LLM in place (`peft.inject_adapter_in_model`): parameter names keep their paths
 (a wrapped layer's weight becomes `….q_proj.base_layer.weight`, its adapters `….q_proj.lora_A.default.weight`), so
 the trainer, FSDP, checkpoints and trainable-set globs work unchanged. The LoRA settings live in the model config
-(`DreamLLMConfig.lora`): a saved model rebuilds its adapters before loading, so a LoRA run exports, reloads and resumes
+(`OmniConfig.lora`): a saved model rebuilds its adapters before loading, so a LoRA run exports, reloads and resumes
 like any other. `merge_lora` folds the adapters into the base weights and returns a plain model (the standalone
-checkpoint LLaVA's users kept failing to produce: projectors, queries and plugins included).
+checkpoint LLaVA's users kept failing to produce: connectors, queries and plugins included).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 
 from torch import nn
 
-# what trains in a LoRA stage: the adapters and, in full, what DreamLLM adds around the LLM
-LORA_TRAINABLE = ["*.lora_A.*", "*.lora_B.*", "plugins.vision_encoder.projector.*", "plugins.dream_queries.*",
-                  "plugins.diffusion_head.condition_projector.*"]
+# what trains in a LoRA stage of any model: the adapters and, in full, every plugin's connector (into or out of the
+# LLM); a project adds its own parts (DreamLLM: its dream queries)
+LORA_TRAINABLE = ["*.lora_A.*", "*.lora_B.*", "plugins.*projector.*"]
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -34,7 +34,7 @@ def inject_lora(llm: nn.Module, settings: dict[str, Any]) -> nn.Module:
 
 
 def apply_lora(model: nn.Module, **settings: Any) -> nn.Module:
-    """Add LoRA adapters to `model.llm` (a DreamLLM) and record them in its config; the adapters start at zero, so the
+    """Add LoRA adapters to `model.llm` (any Omni model) and record them in its config; the adapters start at zero, so the
     model computes exactly what it did."""
     if getattr(model.config, "lora", None):
         raise ValueError(f"the model already has LoRA adapters ({model.config.lora})")

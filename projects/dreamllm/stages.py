@@ -8,5 +8,5 @@ STAGES = {
     "stage2_igpt": ["*"],  # everything but the frozen CLIP, VAE and UNet
     "stage3_sft": ["*"],
     # SFT with LoRA on the LLM (model.lora={...}): the adapters, projectors and dream queries train
-    "stage3_sft_lora": LORA_TRAINABLE,
+    "stage3_sft_lora": LORA_TRAINABLE + ["plugins.dream_queries.*"],
 }

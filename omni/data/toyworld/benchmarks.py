@@ -25,8 +25,8 @@ from omni.data.constants import DataManager
 from omni.data.datasets import TypedWebDataset
 from omni.data.toyworld.text import article
 from omni.data.toyworld.world import COLORS, POSITIONS, SHAPES, SIZES, Scene
-from omni.eval.vqa import normalize_vqa_answer
 from omni.utils.logging import get_logger
+from omni.utils.vqa_answers import normalize_vqa_answer
 
 logger = get_logger(__name__)
 
