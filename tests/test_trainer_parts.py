@@ -92,3 +92,16 @@ def test_tensorboard_events_are_written_and_a_resume_purges_the_redone_steps(tmp
     events = EventAccumulator(str(tmp_path / "tensorboard"))
     events.Reload()
     assert [(e.step, round(e.value, 3)) for e in events.Scalars("train/loss")] == [(1, 1.0), (2, 0.5), (3, 0.25)]
+
+
+def test_the_parallel_strategy_follows_the_world_and_the_config():
+    from omni.train.parallel import DDP, FSDP2, SingleProcess, choose_strategy
+
+    assert isinstance(choose_strategy(1, fsdp=True), SingleProcess)
+    fsdp = choose_strategy(2, fsdp=True, bf16=True, reduce_dtype="bfloat16")
+    assert isinstance(fsdp, FSDP2) and (fsdp.bf16, fsdp.reduce_dtype) == (True, "bfloat16")
+    assert isinstance(choose_strategy(8, fsdp=False), DDP)
+    model = torch.nn.Linear(2, 2)
+    wrapper = torch.nn.Module()
+    wrapper.module = model
+    assert DDP().unwrap(wrapper) is model and SingleProcess().wrap(model, torch.device("cpu")) is model

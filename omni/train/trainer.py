@@ -27,8 +27,9 @@ from omni.train.checkpoint import export_pretrained, list_checkpoints, load_chec
 from omni.train.distributed import all_reduce_sum, barrier, init_distributed, is_main_process
 from omni.train.flops import measure as measure_flops
 from omni.train.flops import peak_flops
-from omni.train.fsdp import apply_fsdp, as_dtype, cast_frozen
+from omni.train.fsdp import as_dtype, cast_frozen
 from omni.train.loggers import MetricLogger
+from omni.train.parallel import choose_strategy
 from omni.train.training_args import TrainingArguments
 from omni.utils.logging import get_logger
 from omni.utils.plots import plot_metrics
@@ -76,6 +77,7 @@ class Trainer:
         self.train_dataset = train_dataset
         self.run_config = run_config or {"training": dataclasses.asdict(args)}
         self.output_dir = Path(args.output_dir)
+        self.strategy = choose_strategy(self.world, args.fsdp, args.bf16, args.reduce_dtype)
 
     # ---- set-up --------------------------------------------------------------------------------------------------
     def _prepare_model(self) -> torch.nn.Module:
@@ -91,11 +93,7 @@ class Trainer:
         if self.args.gradient_checkpointing:
             model.llm.gradient_checkpointing_enable()
         model.train()
-        if self.world > 1 and self.args.fsdp:
-            apply_fsdp(model, self.device, bf16=self.args.bf16, reduce_dtype=self.args.reduce_dtype)
-        elif self.world > 1:
-            model = torch.nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
-        return model
+        return self.strategy.wrap(model, self.device)
 
     def _batches(self, consumed: int, saved: dict[str, Any] | None) -> Iterator[dict[str, torch.Tensor]]:
         """The training batches after the `consumed` ones. A saved data position starts every stream where it stood;
@@ -127,15 +125,18 @@ class Trainer:
         for batch in iterator:
             yield self.data_position.observe(batch)
 
-    def _work(self, micro: list[dict[str, torch.Tensor]]) -> torch.Tensor:
-        """This rank's tokens (not padding), images seen and created, and training FLOPs in a step's micro-batches."""
-        work = torch.zeros(4, dtype=torch.float64)
+    def _work(self, micro: list[dict[str, torch.Tensor]]) -> dict[str, float]:
+        """The step's tokens (not padding), images seen and created, and training FLOPs, summed over its micro-batches
+        and all ranks, by name."""
+        work = dict.fromkeys(("tokens", "images_seen", "images_created", "flops"), 0.0)
         for batch in micro:
             tokens = float(batch["attention_mask"].sum()) if "attention_mask" in batch else float(batch["input_ids"].numel())
             seen, created = (len(batch.get(key, ())) for key in ("pixel_values", "dream_pixel_values"))
             flops = self.flops.step(tokens, batch["input_ids"].shape[1], seen, created) if self.flops else 0.0
-            work += torch.tensor([tokens, seen, created, flops], dtype=torch.float64)
-        return work
+            for name, value in zip(work, (tokens, seen, created, flops)):
+                work[name] += value
+        totals = all_reduce_sum(torch.tensor(list(work.values()), dtype=torch.float64))
+        return dict(zip(work, totals.tolist()))
 
     def _normaliser_totals(self, micro: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
         """The model's loss normalisers (`normaliser_counts`: label tokens, images to create, …) summed over the step's
@@ -172,7 +173,7 @@ class Trainer:
         for step in range(start_step + 1, args.max_steps + 1):
             started = time.perf_counter()
             micro = [next(batches) for _ in range(args.gradient_accumulation_steps)]
-            work = all_reduce_sum(self._work(micro))  # tokens, images seen, images created, FLOPs: all ranks
+            work = self._work(micro)
             totals = self._normaliser_totals(micro)
             # FSDP averages gradients over ranks, so each rank normalises by the global count / world size.
             normalisers = {name: (total / self.world).clamp(min=1e-6) for name, total in totals.items()}
@@ -207,9 +208,10 @@ class Trainer:
                     "samples_per_s": samples / elapsed,
                     # the normalisers' global totals (label tokens, dream images, …) under their plain names
                     **{name.removeprefix("num_"): int(total) for name, total in totals.items()},
-                    "tokens_per_s": float(work[0]) / elapsed, "images_per_s": float(work[1] + work[2]) / elapsed}
+                    "tokens_per_s": work["tokens"] / elapsed,
+                    "images_per_s": (work["images_seen"] + work["images_created"]) / elapsed}
             if self.flops is not None:
-                last["tflops_per_device"] = float(work[3]) / self.world / elapsed / 1e12
+                last["tflops_per_device"] = work["flops"] / self.world / elapsed / 1e12
                 if self.peak_flops:
                     last["mfu"] = last["tflops_per_device"] * 1e12 / self.peak_flops
             if step % args.logging_steps == 0 or step == args.max_steps:
@@ -222,7 +224,7 @@ class Trainer:
         progress.close()
         save_checkpoint(self.output_dir, args.max_steps, model, optimizer, scheduler, state, args.save_total_limit,
                         self.data_position.state_dict())
-        export_pretrained(self.raw_model if self.world == 1 or args.fsdp else model.module, self.output_dir, self.tokenizer,
+        export_pretrained(self.strategy.unwrap(model), self.output_dir, self.tokenizer,
                           include_frozen=args.export_frozen)
         metrics_log.close()
         barrier()
