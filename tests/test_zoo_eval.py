@@ -23,6 +23,7 @@ def test_zoo_components_reload_with_their_libraries(tiny_zoo):
 
     out, summary = tiny_zoo
     assert set(summary["components"]) == {"vae", "clip", "llama", "classifier", "sd"}
+    assert 0 <= summary["components"]["vae"]["recon_all"] <= summary["components"]["vae"]["recon_shape"] <= 1
     assert {"retrieval_top1", "psnr", "test_perplexity", "reading_accuracy", "all", "t2i_all"} <= {k for r in summary["components"].values() for k in r}
     CLIPModel.from_pretrained(out / "clip")
     LlamaForCausalLM.from_pretrained(out / "llama")

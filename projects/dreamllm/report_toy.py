@@ -123,7 +123,8 @@ def _zoo_lines(summaries: list[dict[str, Any]]) -> list[str]:
     return ["", "## The toy zoo", "", "| model | quality | training |", "|---|---|---|",
             f"| toy CLIP | image→caption top-1 among 432 captions: {cell('clip', 'retrieval_top1')} "
             f"(held-out combinations {cell('clip', 'retrieval_top1_heldout')}) | {cell('clip', 'seconds', 's')} |",
-            f"| toy VAE | reconstruction PSNR {cell('vae', 'psnr', 'dB')} | {cell('vae', 'seconds', 's')} |",
+            f"| toy VAE | reconstruction PSNR {cell('vae', 'psnr', 'dB')}; reconstructions keep all 4 attributes "
+            f"{cell('vae', 'recon_all')} (shape {cell('vae', 'recon_shape')}) | {cell('vae', 'seconds', 's')} |",
             f"| toy LLaMA | held-out text perplexity {cell('llama', 'test_perplexity', '')}; answers chat questions "
             f"about its context {cell('llama', 'reading_accuracy')} | {cell('llama', 'seconds', 's')} |",
             f"| attribute classifier | real held-out images, all 4 right: {cell('classifier', 'all')} "

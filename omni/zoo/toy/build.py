@@ -78,6 +78,28 @@ def _cached(out: Path, name: str, scale: str, seed: int) -> dict[str, Any] | Non
 
 
 @torch.no_grad()
+def judge_vae(out: Path, data_root: str | Path, num: int = 512) -> dict[str, Any]:
+    """What the toy VAE's reconstructions keep, read by the toy classifier (`recon_<attribute>`): the ceiling of every
+    image made in its latents (toy SD and DreamLLM creation alike)."""
+    from diffusers import AutoencoderKL
+
+    from omni.zoo.toy.classifier import AttributeClassifier, attribute_accuracy
+    from omni.zoo.toy.data import load_pairs
+
+    test = load_pairs(data_root, "test", limit=num)
+    vae = AutoencoderKL.from_pretrained(out / "vae").eval()
+    classifier = AttributeClassifier.from_pretrained(out / "classifier")
+    predicted = []
+    for start in range(0, len(test), 128):
+        pixels = test.pixels(torch.arange(start, min(start + 128, len(test))))
+        predicted.append(classifier.predict(vae.decode(vae.encode(pixels).latent_dist.mode()).sample.clamp(-1, 1)))
+    result = {f"recon_{k}": v for k, v in attribute_accuracy(torch.cat(predicted), test.labels).items()}
+    path = out / "vae" / "zoo_result.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **result}, indent=1))
+    return result
+
+
+@torch.no_grad()
 def judge_sd(out: Path, data_root: str | Path, num: int = 128, steps: int = 25, guidance: float = 3.0, seed: int = 0) -> dict[str, Any]:
     """Text-to-image attribute accuracy of the toy SD pipeline on test captions, judged by the toy classifier."""
     from diffusers import StableDiffusionPipeline
@@ -125,6 +147,8 @@ def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", s
         if "classifier" in todo:
             later["classifier"] = pool.submit(_run, "classifier", *args, 4)
         results.update({n: f.result() for n, f in later.items()})
+    if judge and ("vae" in todo or "classifier" in todo or "recon_all" not in results.get("vae", {})):
+        results["vae"].update(judge_vae(out, data_root, num=512 if scale == "full" else 8))
     if judge and ("sd" in todo or "t2i_all" not in results.get("sd", {})):
         # 256 captions, not 128: at 90% the binomial standard error is then 1.9 points instead of 2.7
         results["sd"].update(judge_sd(out, data_root, num=256 if scale == "full" else 8, steps=25 if scale == "full" else 2,
