@@ -1,5 +1,6 @@
-"""MM1 on the toy zoo (`python -m omni.zoo build toy`): toy CLIP (4×4 patches) → C-Abstractor (2×2 = 4 tokens: MM1
-pools 27×27 to 12×12, about the same 4–5× reduction) → toy LLaMA.
+"""MM1 on the toy zoo (`python -m omni.zoo build toy`): toy CLIP (64 px, patch 8: 8×8 patches) → C-Abstractor (4×4 =
+16 tokens: MM1 pools 27×27 to 12×12, about the same 4–5× reduction) → toy LLaMA. At 2×2 = 4 tokens (16× fewer) the
+toy model read shape and size but not colour or position (docs/projects.md).
 
   stage1_pretrain (45:45:10 pairs : interleaved stories : text) ─► stage2_sft (VQA chats and captions)
 """
@@ -15,7 +16,7 @@ stages = dict(_STAGES)
 
 model = dict(
     config=L(toy_zoo_vlm_config)(zoo_dir=_ZOO, model_max_length=1024,
-                                 projector={"type": "c_abstractor", "num_queries": 4, "hidden_size": 128, "depth": 2}),
+                                 projector={"type": "c_abstractor", "num_queries": 16, "hidden_size": 128, "depth": 2}),
     loss_weights={"lm": 1.0},
     tokenizer_name_or_path=f"{_ZOO}/llama",
     init_from=None,
