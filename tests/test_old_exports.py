@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -54,3 +55,21 @@ def test_the_base_model_takes_another_llm_family_and_no_head(toy_tokenizer):
     output.loss.backward()
     assert model.vision_encoder.projector.to_spec() == {"type": "mlp", "depth": 2, "activation": "gelu", "bias": True}
     assert len(tokenizer) <= config.llm_config.vocab_size
+
+
+def test_load_model_finds_the_family_from_the_folder_alone(tmp_path):
+    """A fresh process that never imported DreamLLM loads a DreamLLM export: the family registry imports it."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import sys; from omni.models.loading import load_model; assert 'omni.models.dreamllm' not in sys.modules; "
+            f"print(type(load_model({str(FIXTURE)!r})).__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "DreamLLMForCausalLM"
+
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "dreamlm"}))
+    from omni.models.loading import load_model
+
+    with pytest.raises(ValueError, match="'dreamlm'. Did you mean 'dreamllm'"):
+        load_model(tmp_path)

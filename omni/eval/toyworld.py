@@ -204,13 +204,13 @@ class ToyEvaluator:
         result = self.scored("interleaved", predicted, truth)
         result["dream_placement"] = float(np.mean(placed)) if placed else 0.0
         if self.out:
-            self.save_story(stories[0], created[0], "dreamllm")
+            self.save_story(stories[0], created[0], gen.model.config.model_type)
         return result
 
     def documents(self, gen: Any, max_new_tokens: int = 96) -> dict[str, Any]:
         """Free-form interleaved generation from held-out story requests ("Tell a short story about ..., with
         pictures."): the model writes, emits `<dream>` where it wants an image, sees what it drew, and goes on."""
-        from omni.models.dreamllm.document import documents_page
+        from omni.models.base.document import documents_page
 
         stories = load_test(self.data_root, "interleaved", self.num_documents)
         documents, judged, truth, unread = [], [], [], 0
@@ -242,7 +242,7 @@ class ToyEvaluator:
         result["documents_examples"] = [d.text for d in documents[:3]]
         if self.out:
             self.out.mkdir(parents=True, exist_ok=True)
-            (self.out / "documents.html").write_text(documents_page(documents, "DreamLLM: free-form interleaved documents"))
+            (self.out / "documents.html").write_text(documents_page(documents, f"{gen.model.config.model_type}: free-form interleaved documents"))
         return result
 
     def save_story(self, story: dict[str, Any], images: list[Image.Image], name: str) -> None:

@@ -1,7 +1,7 @@
 """Build or load any Omni model and its tokenizer the same way for training, inference and evaluation.
 
-A saved model's class comes from its config's `model_type` (`omni`, `dreamllm`, registered with transformers' Auto
-classes), a fresh one's from its config's class, so no caller names a model family.
+A saved model's class comes from its config's `model_type` (a family of `omni.models.families`, whose module
+registers it with transformers' Auto classes), a fresh one's from its config's class, so no caller names a family.
 
 Stages chain through folders: a stage starts from the previous stage's export (`init_from`), and runs that trained
 disjoint parts in parallel (stage I comprehension and creation) are merged by copying, from each, exactly the
@@ -15,11 +15,11 @@ from typing import Any
 
 import torch
 from safetensors.torch import load_file
-from transformers import AutoConfig, AutoModel, AutoTokenizer
+from transformers import AutoConfig, AutoModel, AutoTokenizer, PretrainedConfig
 
-import omni.models.dreamllm  # noqa: F401  (registers the dreamllm model type)
 from omni.config import LazyConfig, instantiate
 from omni.models.base import OmniConfig, OmniForCausalLM
+from omni.models.families import import_family
 from omni.models.trainable import trainable_names
 from omni.models.zoo import resolve_model_path
 from omni.utils.logging import get_logger
@@ -43,6 +43,10 @@ def model_class(config: OmniConfig) -> type[OmniForCausalLM]:
 def load_model(path: str | Path) -> OmniForCausalLM:
     """A saved model (an export or a run's output folder), as the class its config names."""
     path = str(resolve_model_path(path))
+    model_type = PretrainedConfig.get_config_dict(path)[0].get("model_type")
+    if model_type is None:
+        raise ValueError(f"{path}/config.json names no model_type: it is not a saved Omni model")
+    import_family(model_type)
     return model_class(AutoConfig.from_pretrained(path)).from_pretrained(path)
 
 

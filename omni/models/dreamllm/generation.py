@@ -15,8 +15,8 @@ from PIL import Image
 
 from omni.constants import DREAM, DREAM_END, DREAM_START, IM_END, IM_PATCH, IM_START
 from omni.data.builders import Sequence
+from omni.models.base.document import Document
 from omni.models.base.generation import OmniGenerator
-from omni.models.dreamllm.document import Document
 from omni.models.dreamllm.modeling_dreamllm import DreamLLMForCausalLM
 
 

@@ -91,7 +91,7 @@ def _page(title: str, body: str) -> str:
             f"<style>{_STYLE}</style></head><body>{body}</body></html>")
 
 
-def documents_page(documents: list[Document], title: str = "DreamLLM documents") -> str:
+def documents_page(documents: list[Document], title: str = "Interleaved documents") -> str:
     """Several documents on one self-contained page (images embedded), one article each."""
     articles = "".join(f"<article>{d.html_body()}</article>" for d in documents)
     return _page(title, f"<h1>{html.escape(title)}</h1>{articles}")
