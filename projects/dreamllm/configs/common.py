@@ -1,16 +1,9 @@
-"""Parts shared by all DreamLLM configs: the stage table and default data and training arguments."""
+"""Parts shared by all DreamLLM configs: the stage table, and the toy defaults of data and training
+(`projects/toy_defaults.py`, which every project's toy configs start from) that the tiny, toy and 7B configs update."""
 
 from projects.dreamllm.stages import STAGES as _STAGES
+from projects.toy_defaults import toy_data, toy_training
 
 stages = dict(_STAGES)
-
-data = dict(datasets=["toyworld_pairs"], weights=None, sizes=None, data_root=None, mode="comprehension",
-            prompts=["Describe the image.", "What is in the picture?", "Write a caption for this image."],
-            shuffle_buffer=1000, documents_as_instructions=False, batch_by_source=False,
-            max_images_per_batch=None)
-
-training = dict(
-    output_dir="work_dirs/toy", seed=42, max_steps=100, per_device_train_batch_size=8, gradient_accumulation_steps=1,
-    learning_rate=2e-3, weight_decay=0.0, lr_scheduler_type="cosine", warmup_ratio=0.05, max_grad_norm=1.0,
-    fsdp=True, bf16=False, dataloader_num_workers=1, logging_steps=1, save_steps=0, report_to=["wandb"],
-)
+data = toy_data()
+training = toy_training("work_dirs/toy", learning_rate=2e-3)

@@ -20,5 +20,6 @@ model = dict(
     tokenizer_name_or_path="data/toyworld/tokenizer",
     init_from=None,
 )
+training.update(save_steps=0)  # runs of seconds: no intermediate checkpoints
 
 __all__ = ["data", "model", "stages", "training"]

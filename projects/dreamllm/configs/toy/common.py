@@ -27,6 +27,5 @@ model = dict(
     init_from=None,
     merge_from=[],
 )
-training.update(per_device_train_batch_size=8, warmup_ratio=0.05, save_steps=200, save_total_limit=1)
 
 __all__ = ["data", "model", "stages", "training", "_RUNS"]  # _RUNS: a private name, not a config key
