@@ -66,9 +66,10 @@ def tiny_clip_vision_config(hidden_size: int = 64, num_layers: int = 2, image_si
 
 def toy_zoo_vlm_config(zoo_dir: str = "zoo/toy", projector: str | dict[str, Any] = "mlp2x_gelu",
                        model_max_length: int = 512, conversation_template: str = "vicuna_v1.1",
-                       pad_to_square: bool = False) -> Any:
+                       pad_to_square: bool = False, image_size: int | None = None) -> Any:
     """An LLM that reads images (LLaVA, MM1 at toy size): toy LLaMA + toy CLIP vision tower from `zoo_dir` and a
-    connector (`projector`: any registered connector). A plain `OmniConfig`: no subclass, no head.
+    connector (`projector`: any registered connector). A plain `OmniConfig`: no subclass, no head. `image_size`
+    runs the tower at another resolution than it was trained at (its position embeddings interpolated).
 
     Architectures are read from the zoo's folders when this is instantiated (not when a config file is loaded)."""
     from transformers import AutoConfig
@@ -77,9 +78,12 @@ def toy_zoo_vlm_config(zoo_dir: str = "zoo/toy", projector: str | dict[str, Any]
     from omni.models.zoo import resolve_model_path
 
     llm = f"{zoo_dir}/llama"
+    vision = {"type": "clip_vision_embedding", "model_name_or_path": f"{zoo_dir}/clip", "projector": projector,
+              "pad_to_square": pad_to_square}
+    if image_size is not None:
+        vision["image_size"] = image_size
     return OmniConfig(
         llm_config=AutoConfig.from_pretrained(resolve_model_path(llm)).to_dict(), llm_name_or_path=llm,
-        plugins={"vision_encoder": {"type": "clip_vision_embedding", "model_name_or_path": f"{zoo_dir}/clip",
-                                    "projector": projector, "pad_to_square": pad_to_square}},
+        plugins={"vision_encoder": vision},
         model_max_length=model_max_length, conversation_template=conversation_template,
     )

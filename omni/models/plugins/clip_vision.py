@@ -61,6 +61,7 @@ class CLIPVisionEmbedding(EncoderPlugin):
         image_std: tuple[float, ...] = OPENAI_CLIP_STD,
         freeze: bool = True,
         pad_to_square: bool = False,
+        image_size: int | None = None,
     ):
         super().__init__()
         if vision_config is None:
@@ -74,12 +75,18 @@ class CLIPVisionEmbedding(EncoderPlugin):
         # LLaVA-1.5's `image_aspect_ratio="pad"`: a non-square image is padded to a square of the mean colour before
         # the resize, so the centre crop cuts nothing off
         self.pad_to_square = pad_to_square
+        # the resolution images are encoded at: the tower's own by default; another one (MM1's resolution ablation,
+        # a 224-px checkpoint run at 336 px) interpolates its position embeddings to the new patch grid
+        self.image_size = image_size or config.image_size
+        if self.image_size % config.patch_size:
+            raise ValueError(f"clip_vision_embedding: image_size {self.image_size} is not a multiple of the patch "
+                             f"size {config.patch_size}")
         self.image_mean, self.image_std = tuple(image_mean), tuple(image_std)
         self.backbone = CLIPVisionModel(config)
         self.projector = build_connector(projector, config.hidden_size, llm_hidden_size, num_input_tokens=self.num_features)
         if freeze:
             self.freeze_backbones()
-        size = config.image_size
+        size = self.image_size
         self.processor = _image_processor_class()(
             size={"shortest_edge": size},
             crop_size={"height": size, "width": size},
@@ -91,7 +98,7 @@ class CLIPVisionEmbedding(EncoderPlugin):
     def num_features(self) -> int:
         """Vision-tower features per image: the patches, and the CLS token unless dropped."""
         config = self.backbone.config
-        return (config.image_size // config.patch_size) ** 2 + (0 if self.drop_cls else 1)
+        return (self.image_size // config.patch_size) ** 2 + (0 if self.drop_cls else 1)
 
     def num_image_tokens(self, image: Image.Image | None = None) -> int:
         """Every image is resized to one resolution, so every image takes the same number of slots."""
@@ -121,7 +128,8 @@ class CLIPVisionEmbedding(EncoderPlugin):
         """Pixels [N, 3, H, W] → LLM-width embeddings [N, tokens, hidden]."""
         dtype = next(self.backbone.parameters()).dtype
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
-            outputs = self.backbone(pixel_values=pixel_values.to(dtype), output_hidden_states=True)
+            outputs = self.backbone(pixel_values=pixel_values.to(dtype), output_hidden_states=True,
+                                    interpolate_pos_encoding=self.image_size != self.backbone.config.image_size)
             features = outputs.hidden_states[self.select_layer]
             if self.drop_cls:
                 features = features[:, 1:]
