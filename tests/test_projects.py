@@ -119,3 +119,48 @@ def test_mm1_3b_plans_on_the_meta_device():
         model = model_class(config)(config)
     assert model.vision_encoder.num_features == 729 and model.vision_encoder.num_image_tokens() == 144
     assert 3.3e9 < sum(p.numel() for p in model.llm.parameters()) < 3.5e9
+
+
+def test_clip_runs_at_another_resolution_with_interpolated_position_embeddings():
+    """MM1's resolution factor: a tower trained at one size runs at another; the token count follows the grid."""
+    from PIL import Image
+    from transformers import CLIPVisionConfig
+
+    from omni.models.dreamllm.presets import tiny_clip_vision_config
+    from omni.models.plugins.clip_vision import CLIPVisionEmbedding
+
+    vision = tiny_clip_vision_config(32, 2, image_size=32)  # 32 px, patch 16 → 2×2 patches
+    native = CLIPVisionEmbedding(24, vision_config=vision, projector="linear")
+    doubled = CLIPVisionEmbedding(24, vision_config=vision, projector="linear", image_size=64)
+    doubled.backbone.load_state_dict(native.backbone.state_dict())
+    image = Image.new("RGB", (80, 80), (200, 30, 30))
+    assert native.num_image_tokens() == 4 and doubled.num_image_tokens() == 16
+    assert doubled.preprocess([image]).shape[-1] == 64
+    assert doubled(doubled.preprocess([image])).shape == (1, 16, 24)
+    assert doubled.to_spec()["image_size"] == 64
+    with pytest.raises(ValueError, match="not a multiple of the patch size"):
+        CLIPVisionEmbedding(24, vision_config=vision, image_size=40)
+    assert CLIPVisionConfig(**vision).image_size == 32
+
+
+def test_mm1_ablation_trains_evaluates_resumes_and_tabulates(tiny_zoo, toy_data, tmp_path):
+    """Two cells of the ablation grid end to end on the tiny zoo; a second call reads them instead of retraining."""
+    from projects.mm1 import ablation
+
+    zoo, _ = tiny_zoo
+    args = ["--out", str(tmp_path), "--zoo", str(zoo), "--data_root", str(toy_data), "--connectors", "avg_pool",
+            "perceiver", "--tokens", "4", "--resolutions", "32", "--seeds", "0", "--steps", "2", "--num", "8"]
+    ablation.main(args)
+    summary = json.loads((tmp_path / "ablation.json").read_text())
+    rows = {row["connector"]: row for row in summary["rows"]}
+    assert set(rows) == {"avg_pool", "perceiver"} and all(row["tokens"] == 4 for row in rows.values())
+    assert rows["avg_pool"]["parameters"] < rows["perceiver"]["parameters"]
+    assert 0 <= rows["perceiver"]["vqa_accuracy"]["mean"] <= 1
+    assert set(summary["main_effects"]) == {"connector", "tokens", "resolution"}
+    assert summary["main_effects"]["tokens"]["_spread"]["vqa_accuracy"] == 0  # one level: no effect to measure
+    written = (tmp_path / "avg_pool-t4-r32-s0" / "eval" / "eval.json").stat().st_mtime
+    ablation.main(args)  # resumes: nothing retrained
+    assert (tmp_path / "avg_pool-t4-r32-s0" / "eval" / "eval.json").stat().st_mtime == written
+    assert "| avg_pool | 4 | 32 px |" in (tmp_path / "ablation.md").read_text()
+    with pytest.raises(ValueError, match="unknown connector"):
+        ablation.main(["--out", str(tmp_path), "--connectors", "qformr"])
