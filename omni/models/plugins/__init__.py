@@ -11,6 +11,8 @@ from omni.models.plugins.base import (
 )
 from omni.models.plugins.clip_vision import CLIPVisionEmbedding
 from omni.models.plugins.dream_queries import DreamQueries
+from omni.models.plugins.siglip_vision import SiglipVisionEmbedding
 from omni.models.plugins.stable_diffusion import StableDiffusionHead
 
-__all__ = ["PLUGIN_REGISTRY", "EncoderPlugin", "HeadPlugin", "Plugin", "QueriesPlugin", "build_plugin", "register_plugin", "CLIPVisionEmbedding", "DreamQueries", "StableDiffusionHead"]
+__all__ = ["PLUGIN_REGISTRY", "EncoderPlugin", "HeadPlugin", "Plugin", "QueriesPlugin", "build_plugin", "register_plugin", "CLIPVisionEmbedding", "DreamQueries",
+           "SiglipVisionEmbedding", "StableDiffusionHead"]
