@@ -83,3 +83,34 @@ def test_siglip_refuses_a_resolution_off_its_patch_grid(tmp_path):
     with pytest.raises(ValueError, match="not a multiple of the patch size"):
         build_plugin({"type": "siglip_vision_embedding", "model_name_or_path": "test/siglip", "image_size": 36},
                      llm_hidden_size=24)
+
+
+def test_the_toy_zoo_trains_a_siglip_with_the_sigmoid_loss_on_request(tiny_zoo, toy_data, tmp_path):
+    """`--with siglip`: the others are cached, the SigLIP trains, and its folder loads like real weights."""
+    import json
+    import shutil
+
+    from transformers import AutoImageProcessor, SiglipModel
+
+    from omni.models.plugins import build_plugin
+    from omni.zoo.toy.build import build_toy_zoo
+
+    zoo, _ = tiny_zoo
+    out = tmp_path / "toy"
+    shutil.copytree(zoo, out)
+    summary = build_toy_zoo(out, toy_data, scale="tiny", progress=False, optional=("siglip",))
+    assert set(summary["components"]) >= {"clip", "siglip"}
+    assert summary["components"]["clip"] == json.loads((zoo / "clip" / "zoo_result.json").read_text())  # cached
+    assert 0 <= summary["components"]["siglip"]["retrieval_top1"] <= 1
+    assert json.loads((out / "zoo.json").read_text())["omni-toy/siglip"] == str((out / "siglip").resolve())
+    siglip = SiglipModel.from_pretrained(out / "siglip")
+    assert siglip.logit_bias is not None  # the sigmoid loss's learned bias: a SigLIP, not a CLIP
+    assert type(AutoImageProcessor.from_pretrained(out / "siglip")).__name__.startswith("SiglipImageProcessor")
+    plugin = build_plugin({"type": "siglip_vision_embedding", "model_name_or_path": str(out / "siglip"),
+                           "projector": "linear"}, llm_hidden_size=16)
+    plugin.load_pretrained()
+    pixels = plugin.preprocess([Image.new("RGB", (64, 64), (200, 40, 10))])
+    with torch.no_grad():
+        torch.testing.assert_close(plugin.features(pixels), siglip.vision_model(pixel_values=pixels).last_hidden_state)
+    with pytest.raises(ValueError, match="unknown optional toy-zoo components"):
+        build_toy_zoo(out, toy_data, scale="tiny", progress=False, optional=("siglipp",))

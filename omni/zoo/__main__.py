@@ -1,4 +1,5 @@
-"""`python -m omni.zoo build toy [--out zoo/toy] [--data_root data] [--scale full|tiny]`: train the toy zoo."""
+"""`python -m omni.zoo build toy [--out zoo/toy] [--data_root data] [--scale full|tiny] [--with siglip]`: train the
+toy zoo."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="full: the recipe's zoo (minutes); tiny: random-quality stand-ins for tests (seconds)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--with", dest="optional", nargs="*", default=[], choices=["siglip"],
+                        help="optional components as well (siglip: xGen-MM's encoder)")
     args = parser.parse_args(argv)
     from omni.zoo.toy.build import build_toy_zoo
 
-    summary = build_toy_zoo(args.out, args.data_root, args.scale, args.seed, args.workers)
+    summary = build_toy_zoo(args.out, args.data_root, args.scale, args.seed, args.workers, optional=tuple(args.optional))
     print(json.dumps(summary, indent=1))
 
 

@@ -19,6 +19,8 @@ import torch
 from omni.utils.machine import machine_info
 
 COMPONENTS = ("vae", "clip", "llama", "classifier", "sd")
+# built only when asked for (`--with siglip`): the toy SigLIP is xGen-MM's encoder, which DreamLLM's recipe does not use
+OPTIONAL_COMPONENTS = ("siglip",)
 
 
 def _run(name: str, out: str, data_root: str, scale: str, seed: int, progress: bool, position: int) -> dict[str, Any]:
@@ -36,10 +38,10 @@ def _run(name: str, out: str, data_root: str, scale: str, seed: int, progress: b
             from omni.zoo.toy.vae import train_vae
 
             result = train_vae(train, test, out_dir / name, scale, seed, progress, position)
-        elif name == "clip":
+        elif name in ("clip", "siglip"):
             from omni.zoo.toy.clip import train_clip
 
-            result = train_clip(train, test, tokenizer_dir, out_dir / name, scale, seed, progress, position)
+            result = train_clip(train, test, tokenizer_dir, out_dir / name, scale, seed, progress, position, kind=name)
         elif name == "classifier":
             from omni.zoo.toy.classifier import train_classifier
 
@@ -62,7 +64,7 @@ def _stamp(name: str, scale: str, seed: int) -> dict[str, Any]:
     of the components it was trained on."""
     import importlib
 
-    module = importlib.import_module(f"omni.zoo.toy.{ {'llama': 'llm'}.get(name, name) }")
+    module = importlib.import_module(f"omni.zoo.toy.{ {'llama': 'llm', 'siglip': 'clip'}.get(name, name) }")
     settings = {k: list(v) if isinstance(v, tuple) else v for k, v in module.SCALES[scale].items()}
     stamp: dict[str, Any] = {"scale": scale, "seed": seed, "settings": settings}
     if name in DEPENDS_ON:
@@ -125,15 +127,21 @@ def judge_sd(out: Path, data_root: str | Path, num: int = 128, steps: int = 25, 
 
 
 def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", scale: str = "full", seed: int = 0,
-                  workers: int = 2, progress: bool = True, judge: bool = True) -> dict[str, Any]:
+                  workers: int = 2, progress: bool = True, judge: bool = True,
+                  optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Train every component not cached yet (and the `optional` ones asked for), judge them, write the summary."""
     out, started = Path(out), time.time()
+    unknown = set(optional) - set(OPTIONAL_COMPONENTS)
+    if unknown:
+        raise ValueError(f"unknown optional toy-zoo components {sorted(unknown)}: choose from {list(OPTIONAL_COMPONENTS)}")
+    components = COMPONENTS + tuple(optional)
     if not (Path(data_root) / "toyworld" / "pairs-train.json").exists():
         from omni.data.toyworld.generate import generate
 
         num, num_test = (20000, 1000) if scale == "full" else (400, 40)
         generate(Path(data_root) / "toyworld", num, seed, 1000 if scale == "full" else 100, num_test=num_test, progress=progress)
-    results: dict[str, Any] = {name: r for name in COMPONENTS if (r := _cached(out, name, scale, seed)) is not None}
-    todo = [name for name in COMPONENTS if name not in results]
+    results: dict[str, Any] = {name: r for name in components if (r := _cached(out, name, scale, seed)) is not None}
+    todo = [name for name in components if name not in results]
     context = multiprocessing.get_context("spawn")  # fresh interpreters: no forked OpenMP state
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         args = (str(out), str(data_root), scale, seed, progress)
@@ -146,6 +154,8 @@ def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", s
             later["sd"] = pool.submit(_run, "sd", *args, 3)
         if "classifier" in todo:
             later["classifier"] = pool.submit(_run, "classifier", *args, 4)
+        for position, name in enumerate((n for n in OPTIONAL_COMPONENTS if n in todo), start=5):
+            later[name] = pool.submit(_run, name, *args, position)
         results.update({n: f.result() for n, f in later.items()})
     if judge and ("vae" in todo or "classifier" in todo or "recon_all" not in results.get("vae", {})):
         results["vae"].update(judge_vae(out, data_root, num=512 if scale == "full" else 8))
@@ -153,7 +163,8 @@ def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", s
         # 256 captions, not 128: at 90% the binomial standard error is then 1.9 points instead of 2.7
         results["sd"].update(judge_sd(out, data_root, num=256 if scale == "full" else 8, steps=25 if scale == "full" else 2,
                                       seed=seed))
-    zoo_table = {f"omni-toy/{name}": str((out / name).resolve()) for name in ("clip", "vae", "sd", "llama", "classifier")}
+    zoo_table = {f"omni-toy/{name}": str((out / name).resolve())
+                 for name in ("clip", "vae", "sd", "llama", "classifier", *OPTIONAL_COMPONENTS) if (out / name).is_dir()}
     (out / "zoo.json").write_text(json.dumps(zoo_table, indent=1))
     seconds, machine = round(time.time() - started, 1), machine_info()
     previous = out / "zoo_summary.json"

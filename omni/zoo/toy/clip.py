@@ -1,4 +1,6 @@
-"""Toy CLIP: a transformers `CLIPModel` trained contrastively on toy image–caption pairs.
+"""Toy CLIP and toy SigLIP: a transformers `CLIPModel` (softmax contrastive loss) or `SiglipModel` (sigmoid loss,
+xGen-MM's encoder) trained on toy image–caption pairs, saved with `save_pretrained` with their image processors, so
+the encoder plugins load them through the same code as real weights.
 
 Its tokenizer is the toy BPE tokenizer with `<s> … <|endoftext|>` framing: CLIP pools the text at its end token, and
 transformers treats an end-token id of 2 as the legacy "highest id" rule, so the end token gets its own (highest) id.
@@ -11,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import CLIPConfig, CLIPModel
+from transformers import CLIPConfig, CLIPModel, PreTrainedModel, SiglipConfig, SiglipModel
 
-from omni.models.plugins.clip_vision import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, _image_processor_class
+from omni.models.plugins import clip_vision, siglip_vision
 from omni.zoo.toy.common import fit, write_result
 from omni.zoo.toy.data import PairTensors
 
@@ -25,6 +27,22 @@ SCALES = {
     "tiny": {"text_hidden": 32, "text_layers": 1, "vision_hidden": 32, "vision_layers": 1, "patch": 16, "steps": 10, "batch": 16},
 }
 MAX_TEXT_LENGTH = 16
+# per kind: the transformers classes, the pixel normalisation and the image processor its plugin uses
+TOWERS = {
+    "clip": (CLIPConfig, CLIPModel, clip_vision.OPENAI_CLIP_MEAN, clip_vision.OPENAI_CLIP_STD),
+    "siglip": (SiglipConfig, SiglipModel, siglip_vision.SIGLIP_MEAN, siglip_vision.SIGLIP_STD),
+}
+
+
+def save_image_processor(kind: str, size: int, out: Path) -> None:
+    _, _, mean, std = TOWERS[kind]
+    if kind == "clip":
+        processor = clip_vision._image_processor_class()(size={"shortest_edge": size}, crop_size={"height": size, "width": size},
+                                                         image_mean=list(mean), image_std=list(std))
+    else:
+        processor = siglip_vision._image_processor_class()(size={"height": size, "width": size}, image_mean=list(mean),
+                                                           image_std=list(std))
+    processor.save_pretrained(out)
 
 
 def clip_tokenizer(base_tokenizer_dir: str | Path):
@@ -44,14 +62,13 @@ def encode_text(tokenizer: Any, texts: list[str]) -> torch.Tensor:
     return tokenizer(texts, padding="max_length", max_length=MAX_TEXT_LENGTH, truncation=True, return_tensors="pt").input_ids
 
 
-def normalize(pixels: torch.Tensor) -> torch.Tensor:
-    """[-1, 1] pixels → CLIP's normalisation (the same as the DreamLLM vision plugin's processor)."""
-    mean = torch.tensor(OPENAI_CLIP_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(OPENAI_CLIP_STD).view(1, 3, 1, 1)
-    return ((pixels + 1) / 2 - mean) / std
+def normalize(pixels: torch.Tensor, kind: str = "clip") -> torch.Tensor:
+    """[-1, 1] pixels → the tower's normalisation (the same as its encoder plugin's processor)."""
+    _, _, mean, std = TOWERS[kind]
+    return ((pixels + 1) / 2 - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
 
-def build_clip(tokenizer: Any, scale: str, image_size: int = 64) -> CLIPModel:
+def build_clip(tokenizer: Any, scale: str, image_size: int = 64, kind: str = "clip") -> PreTrainedModel:
     s = SCALES[scale]
     text = {"vocab_size": len(tokenizer), "hidden_size": s["text_hidden"], "intermediate_size": 4 * s["text_hidden"],
             "num_hidden_layers": s["text_layers"], "num_attention_heads": max(1, s["text_hidden"] // 32),
@@ -60,7 +77,12 @@ def build_clip(tokenizer: Any, scale: str, image_size: int = 64) -> CLIPModel:
     vision = {"hidden_size": s["vision_hidden"], "intermediate_size": 4 * s["vision_hidden"],
               "num_hidden_layers": s["vision_layers"], "num_attention_heads": max(1, s["vision_hidden"] // 32),
               "image_size": image_size, "patch_size": s["patch"]}
-    return CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=s["text_hidden"]))
+    config_class, model_class, _, _ = TOWERS[kind]
+    if kind == "clip":
+        return model_class(config_class(text_config=text, vision_config=vision, projection_dim=s["text_hidden"]))
+    # SigLIP pools text at the last position and has no projection dimension of its own (its head keeps the width)
+    text["projection_size"] = s["vision_hidden"]
+    return model_class(config_class(text_config=text, vision_config=vision))
 
 
 def _features(output: Any) -> torch.Tensor:
@@ -69,7 +91,8 @@ def _features(output: Any) -> torch.Tensor:
 
 
 @torch.no_grad()
-def retrieval_accuracy(model: CLIPModel, tokenizer: Any, data: PairTensors, candidates: list[str]) -> dict[str, float]:
+def retrieval_accuracy(model: PreTrainedModel, tokenizer: Any, data: PairTensors, candidates: list[str],
+                       kind: str = "clip") -> dict[str, float]:
     """Image → caption top-1 among all `candidates` (every caption of the world), seen and held-out combinations."""
     model.eval()
     text = _features(model.get_text_features(input_ids=encode_text(tokenizer, candidates)))
@@ -77,7 +100,7 @@ def retrieval_accuracy(model: CLIPModel, tokenizer: Any, data: PairTensors, cand
     hits = []
     for start in range(0, len(data), 256):
         index = torch.arange(start, min(start + 256, len(data)))
-        image = _features(model.get_image_features(pixel_values=normalize(data.pixels(index))))
+        image = _features(model.get_image_features(pixel_values=normalize(data.pixels(index), kind)))
         best = (image / image.norm(dim=-1, keepdim=True) @ text.T).argmax(-1)
         hits += [candidates[b] == data.captions[i] for b, i in zip(best.tolist(), index.tolist())]
     hits_t = torch.tensor(hits)
@@ -86,28 +109,28 @@ def retrieval_accuracy(model: CLIPModel, tokenizer: Any, data: PairTensors, cand
 
 
 def train_clip(train: PairTensors, test: PairTensors, base_tokenizer_dir: str | Path, out: str | Path,
-               scale: str = "full", seed: int = 0, progress: bool = True, position: int = 0) -> dict[str, Any]:
+               scale: str = "full", seed: int = 0, progress: bool = True, position: int = 0,
+               kind: str = "clip") -> dict[str, Any]:
+    """Train a toy CLIP (`kind="clip"`) or SigLIP (`"siglip"`): same data, steps and evaluation, each its own loss."""
     from omni.data.toyworld.world import all_scenes
 
     started, out = time.time(), Path(out)
     torch.manual_seed(seed)
     tokenizer = clip_tokenizer(base_tokenizer_dir)
-    model = build_clip(tokenizer, scale, train.images.shape[-1])
+    model = build_clip(tokenizer, scale, train.images.shape[-1], kind)
     captions = sorted(set(train.captions) | set(test.captions))
     caption_ids = dict(zip(captions, encode_text(tokenizer, captions)))
     s = SCALES[scale]
 
     def step(index: torch.Tensor) -> torch.Tensor:
         ids = torch.stack([caption_ids[train.captions[i]] for i in index.tolist()])
-        return model(input_ids=ids, pixel_values=normalize(train.pixels(index)), return_loss=True).loss
+        return model(input_ids=ids, pixel_values=normalize(train.pixels(index), kind), return_loss=True).loss
 
     model.train()
-    losses = fit("clip", list(model.parameters()), step, len(train), s["batch"], s["steps"], 1e-3, seed, progress, position)
-    metrics = retrieval_accuracy(model, tokenizer, test, [scene.caption() for scene in all_scenes()])
+    losses = fit(kind, list(model.parameters()), step, len(train), s["batch"], s["steps"], 1e-3, seed, progress, position)
+    metrics = retrieval_accuracy(model, tokenizer, test, [scene.caption() for scene in all_scenes()], kind)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    size = train.images.shape[-1]
-    _image_processor_class()(size={"shortest_edge": size}, crop_size={"height": size, "width": size},
-                             image_mean=list(OPENAI_CLIP_MEAN), image_std=list(OPENAI_CLIP_STD)).save_pretrained(out)
+    save_image_processor(kind, train.images.shape[-1], out)
     return write_result(out, metrics, started, losses)
