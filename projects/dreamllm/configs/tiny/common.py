@@ -20,6 +20,6 @@ model = dict(
     tokenizer_name_or_path="data/toyworld/tokenizer",
     init_from=None,
 )
-training.update(save_steps=0)  # runs of seconds: no intermediate checkpoints
+training.update(save_steps=0, save_total_limit=2)  # as before the shared toy defaults (the resume tests keep two)
 
 __all__ = ["data", "model", "stages", "training"]
