@@ -13,21 +13,10 @@ from typing import Any
 from transformers import CLIPVisionConfig, CLIPVisionModel
 
 from omni.models.plugins.base import register_plugin
-from omni.models.plugins.vision_tower import VisionTowerPlugin
+from omni.models.plugins.vision_tower import VisionTowerPlugin, pil_image_processor_class
 
 OPENAI_CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 OPENAI_CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
-
-
-def _image_processor_class():
-    try:  # the PIL backend needs no torchvision (which we do not install on CPU)
-        from transformers.models.clip.image_processing_pil_clip import CLIPImageProcessorPil
-
-        return CLIPImageProcessorPil
-    except ImportError:  # pragma: no cover - older transformers
-        from transformers import CLIPImageProcessor
-
-        return CLIPImageProcessor
 
 
 @register_plugin
@@ -52,7 +41,8 @@ class CLIPVisionEmbedding(VisionTowerPlugin):
         super().__init__(llm_hidden_size, model_name_or_path, vision_config, select_layer, drop_cls, projector,
                          image_mean, image_std, freeze, pad_to_square, image_size)
 
-    def make_processor(self, size: int) -> Any:
+    @staticmethod
+    def make_processor(size: int, mean: tuple[float, ...], std: tuple[float, ...]) -> Any:
         """CLIP's: shortest edge to `size`, centre crop."""
-        return _image_processor_class()(size={"shortest_edge": size}, crop_size={"height": size, "width": size},
-                                        image_mean=list(self.image_mean), image_std=list(self.image_std))
+        return pil_image_processor_class("clip", "CLIP")(size={"shortest_edge": size}, crop_size={"height": size, "width": size},
+                                                         image_mean=list(mean), image_std=list(std))

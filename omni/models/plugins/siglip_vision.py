@@ -12,20 +12,9 @@ from typing import Any
 from transformers import SiglipVisionConfig, SiglipVisionModel
 
 from omni.models.plugins.base import register_plugin
-from omni.models.plugins.vision_tower import VisionTowerPlugin
+from omni.models.plugins.vision_tower import VisionTowerPlugin, pil_image_processor_class
 
 SIGLIP_MEAN = SIGLIP_STD = (0.5, 0.5, 0.5)
-
-
-def _image_processor_class():
-    try:  # the PIL backend needs no torchvision (which we do not install on CPU)
-        from transformers.models.siglip.image_processing_pil_siglip import SiglipImageProcessorPil
-
-        return SiglipImageProcessorPil
-    except ImportError:  # pragma: no cover - older transformers
-        from transformers import SiglipImageProcessor
-
-        return SiglipImageProcessor
 
 
 @register_plugin
@@ -49,7 +38,8 @@ class SiglipVisionEmbedding(VisionTowerPlugin):
         super().__init__(llm_hidden_size, model_name_or_path, vision_config, select_layer, False, projector,
                          image_mean, image_std, freeze, pad_to_square, image_size)
 
-    def make_processor(self, size: int) -> Any:
+    @staticmethod
+    def make_processor(size: int, mean: tuple[float, ...], std: tuple[float, ...]) -> Any:
         """SigLIP's: resize to `size` × `size` (no crop), rescale, normalise."""
-        return _image_processor_class()(size={"height": size, "width": size}, image_mean=list(self.image_mean),
-                                        image_std=list(self.image_std))
+        return pil_image_processor_class("siglip", "Siglip")(size={"height": size, "width": size}, image_mean=list(mean),
+                                                             image_std=list(std))

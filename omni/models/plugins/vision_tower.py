@@ -23,6 +23,20 @@ _ARCHITECTURE_KEYS = ("hidden_size", "intermediate_size", "num_hidden_layers", "
                       "patch_size", "projection_dim", "hidden_act", "layer_norm_eps", "num_channels", "vision_use_head")
 
 
+def pil_image_processor_class(family: str, prefix: str) -> type:
+    """transformers' PIL image processor of a model family (it needs no torchvision, which we do not install on CPU),
+    or the family's default one on a transformers without PIL processors."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(f"transformers.models.{family}.image_processing_pil_{family}"),
+                       f"{prefix}ImageProcessorPil")
+    except (ImportError, AttributeError):  # pragma: no cover - older transformers
+        import transformers
+
+        return getattr(transformers, f"{prefix}ImageProcessor")
+
+
 def expand_to_square(image: Image.Image, fill: tuple[int, ...]) -> Image.Image:
     """`image` centred on a square canvas of colour `fill` (LLaVA's `expand2square`)."""
     width, height = image.size
@@ -68,10 +82,11 @@ class VisionTowerPlugin(EncoderPlugin):
         self.projector = build_connector(projector, config.hidden_size, llm_hidden_size, num_input_tokens=self.num_features)
         if freeze:
             self.freeze_backbones()
-        self.processor = self.make_processor(self.image_size)
+        self.processor = self.make_processor(self.image_size, self.image_mean, self.image_std)
 
-    def make_processor(self, size: int) -> Any:
-        """The tower's own image processor at `size` pixels, normalising with `image_mean` / `image_std`."""
+    @staticmethod
+    def make_processor(size: int, mean: tuple[float, ...], std: tuple[float, ...]) -> Any:
+        """The tower's own image processor at `size` pixels (the toy zoo saves the same one with its weights)."""
         raise NotImplementedError
 
     @property

@@ -27,22 +27,12 @@ SCALES = {
     "tiny": {"text_hidden": 32, "text_layers": 1, "vision_hidden": 32, "vision_layers": 1, "patch": 16, "steps": 10, "batch": 16},
 }
 MAX_TEXT_LENGTH = 16
-# per kind: the transformers classes, the pixel normalisation and the image processor its plugin uses
+# per kind: the transformers classes, the pixel normalisation, and the encoder plugin whose image processor is saved
 TOWERS = {
-    "clip": (CLIPConfig, CLIPModel, clip_vision.OPENAI_CLIP_MEAN, clip_vision.OPENAI_CLIP_STD),
-    "siglip": (SiglipConfig, SiglipModel, siglip_vision.SIGLIP_MEAN, siglip_vision.SIGLIP_STD),
+    "clip": (CLIPConfig, CLIPModel, clip_vision.OPENAI_CLIP_MEAN, clip_vision.OPENAI_CLIP_STD, clip_vision.CLIPVisionEmbedding),
+    "siglip": (SiglipConfig, SiglipModel, siglip_vision.SIGLIP_MEAN, siglip_vision.SIGLIP_STD,
+               siglip_vision.SiglipVisionEmbedding),
 }
-
-
-def save_image_processor(kind: str, size: int, out: Path) -> None:
-    _, _, mean, std = TOWERS[kind]
-    if kind == "clip":
-        processor = clip_vision._image_processor_class()(size={"shortest_edge": size}, crop_size={"height": size, "width": size},
-                                                         image_mean=list(mean), image_std=list(std))
-    else:
-        processor = siglip_vision._image_processor_class()(size={"height": size, "width": size}, image_mean=list(mean),
-                                                           image_std=list(std))
-    processor.save_pretrained(out)
 
 
 def clip_tokenizer(base_tokenizer_dir: str | Path):
@@ -64,7 +54,7 @@ def encode_text(tokenizer: Any, texts: list[str]) -> torch.Tensor:
 
 def normalize(pixels: torch.Tensor, kind: str = "clip") -> torch.Tensor:
     """[-1, 1] pixels → the tower's normalisation (the same as its encoder plugin's processor)."""
-    _, _, mean, std = TOWERS[kind]
+    _, _, mean, std, _ = TOWERS[kind]
     return ((pixels + 1) / 2 - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
 
@@ -77,7 +67,7 @@ def build_clip(tokenizer: Any, scale: str, image_size: int = 64, kind: str = "cl
     vision = {"hidden_size": s["vision_hidden"], "intermediate_size": 4 * s["vision_hidden"],
               "num_hidden_layers": s["vision_layers"], "num_attention_heads": max(1, s["vision_hidden"] // 32),
               "image_size": image_size, "patch_size": s["patch"]}
-    config_class, model_class, _, _ = TOWERS[kind]
+    config_class, model_class, _, _, _ = TOWERS[kind]
     if kind == "clip":
         return model_class(config_class(text_config=text, vision_config=vision, projection_dim=s["text_hidden"]))
     # SigLIP pools text at the last position and has no projection dimension of its own (its head keeps the width)
@@ -132,5 +122,6 @@ def train_clip(train: PairTensors, test: PairTensors, base_tokenizer_dir: str | 
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    save_image_processor(kind, train.images.shape[-1], out)
+    _, _, mean, std, plugin = TOWERS[kind]
+    plugin.make_processor(train.images.shape[-1], mean, std).save_pretrained(out)
     return write_result(out, metrics, started, losses)
