@@ -94,7 +94,7 @@ def main() -> None:
 
     seq = gen.builder.comprehension_prompt("w1 w2 w3 w4 w5 w6 w7 w8", Image.new("RGB", (64, 64), "red"))
     ids = torch.tensor([seq.input_ids])
-    pixel_values = model.vision_encoder.preprocess(seq.input_images)
+    pixel_values = model.vision_encoder.preprocess(seq.input_images)["pixel_values"]
 
     def decode(use_cache: bool):
         embeds = model.embed_inputs(ids, pixel_values)

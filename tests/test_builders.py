@@ -248,7 +248,7 @@ def test_the_transform_follows_the_model(toy_tokenizer, builder):
     from omni.data.builders import MultimodalTransform
 
     reader = SequenceBuilder(builder.tokenizer, builder.ids, N_IMAGE, 0, 512)
-    transform = MultimodalTransform(reader, "mixed", vision_preprocess=lambda images: torch.zeros(len(images), 3, 8, 8))
+    transform = MultimodalTransform(reader, "mixed", vision_preprocess=lambda images: {"pixel_values": torch.zeros(len(images), 3, 8, 8)})
     pairs = [{"kind": "pair", "image": "img", "text": "a small red circle at the top", "key": str(i)} for i in range(20)]
     assert all("pixel_values" in s and "dream_pixel_values" not in s for s in map(transform, pairs))
     with pytest.raises(ValueError, match="needs an image head"):

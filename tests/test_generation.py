@@ -20,7 +20,7 @@ def test_kv_cache_and_full_recompute_agree(tiny_model, toy_tokenizer):
     generator = DreamLLMGenerator(tiny_model, toy_tokenizer)
     image = render(sample_scene(0, 2))
     seq = generator.builder.comprehension_prompt("Describe the image.")
-    pixel_values = tiny_model.vision_encoder.preprocess([image])
+    pixel_values = tiny_model.vision_encoder.preprocess([image])["pixel_values"]
     ids = torch.tensor([seq.input_ids])
     cached = tiny_model.llm.generate(inputs_embeds=tiny_model.embed_inputs(ids, pixel_values), attention_mask=torch.ones_like(ids),
                                      max_new_tokens=5, do_sample=False, eos_token_id=None, pad_token_id=0)[0].tolist()

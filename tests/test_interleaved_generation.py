@@ -78,7 +78,7 @@ def test_cached_decoding_equals_full_recompute_across_an_image(tiny_model, toy_t
             if ids["<dream_end>"] not in generated:
                 continue  # only the steps after the image matter here
             full = torch.tensor([generated])
-            logits = tiny_model(input_ids=full, pixel_values=tiny_model.vision_encoder.preprocess([image])).logits[0, -1]
+            logits = tiny_model(input_ids=full, **tiny_model.vision_encoder.preprocess([image])).logits[0, -1]
             logits[banned] = float("-inf")
             logits[ids[DREAM]] = float("-inf")
             logits[toy_tokenizer.eos_token_id] = float("-inf")

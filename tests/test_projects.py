@@ -135,8 +135,8 @@ def test_clip_runs_at_another_resolution_with_interpolated_position_embeddings()
     doubled.backbone.load_state_dict(native.backbone.state_dict())
     image = Image.new("RGB", (80, 80), (200, 30, 30))
     assert native.num_image_tokens() == 4 and doubled.num_image_tokens() == 16
-    assert doubled.preprocess([image]).shape[-1] == 64
-    assert doubled(doubled.preprocess([image])).shape == (1, 16, 24)
+    assert doubled.preprocess([image])["pixel_values"].shape[-1] == 64
+    assert doubled(**doubled.preprocess([image])).shape == (1, 16, 24)
     assert doubled.to_spec()["image_size"] == 64
     with pytest.raises(ValueError, match="not a multiple of the patch size"):
         CLIPVisionEmbedding(24, vision_config=vision, image_size=40)

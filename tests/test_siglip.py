@@ -32,9 +32,10 @@ def test_siglip_features_are_the_last_hidden_state_of_every_patch(tmp_path):
     assert isinstance(plugin, SiglipVisionEmbedding)
     plugin.load_pretrained()
     assert plugin.num_features == 16 and plugin.num_image_tokens() == 6  # (32 / 8)² patches, no CLS
-    white = plugin.preprocess([Image.new("RGB", (50, 20), (255, 255, 255))])
+    white = plugin.preprocess([Image.new("RGB", (50, 20), (255, 255, 255))])["pixel_values"]
     assert white.shape == (1, 3, 32, 32) and torch.allclose(white, torch.ones_like(white))  # (1 - 0.5) / 0.5, no crop
-    pixels = plugin.preprocess([Image.new("RGB", (32, 32), (200, 40, 10)), Image.new("RGB", (32, 32), (10, 40, 200))])
+    pixels = plugin.preprocess([Image.new("RGB", (32, 32), (200, 40, 10)),
+                                Image.new("RGB", (32, 32), (10, 40, 200))])["pixel_values"]
     with torch.no_grad():
         torch.testing.assert_close(plugin.features(pixels), tower(pixel_values=pixels).last_hidden_state)
         assert plugin(pixels).shape == (2, 6, 24)
@@ -64,16 +65,16 @@ def test_an_llm_with_siglip_and_a_perceiver_trains_saves_and_reloads(tmp_path, t
     input_ids = torch.tensor([sequence.input_ids])
     labels = torch.tensor([sequence.labels])
     pixels = model.plugins.vision_encoder.preprocess([image])
-    output = model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), labels=labels, pixel_values=pixels)
+    output = model(input_ids=input_ids, attention_mask=torch.ones_like(input_ids), labels=labels, **pixels)
     output.loss.backward()
     assert model.plugins.vision_encoder.projector.latents.grad is not None
     model.save_pretrained(tmp_path / "export")
     again = OmniForCausalLM.from_pretrained(tmp_path / "export")
     with torch.no_grad():
         torch.testing.assert_close(again(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                                         pixel_values=pixels).logits,
+                                         **pixels).logits,
                                    model.eval()(input_ids=input_ids, attention_mask=torch.ones_like(input_ids),
-                                                pixel_values=pixels).logits)
+                                                **pixels).logits)
 
 
 def test_siglip_refuses_a_resolution_off_its_patch_grid(tmp_path):
@@ -109,7 +110,7 @@ def test_the_toy_zoo_trains_a_siglip_with_the_sigmoid_loss_on_request(tiny_zoo, 
     plugin = build_plugin({"type": "siglip_vision_embedding", "model_name_or_path": str(out / "siglip"),
                            "projector": "linear"}, llm_hidden_size=16)
     plugin.load_pretrained()
-    pixels = plugin.preprocess([Image.new("RGB", (64, 64), (200, 40, 10))])
+    pixels = plugin.preprocess([Image.new("RGB", (64, 64), (200, 40, 10))])["pixel_values"]
     with torch.no_grad():
         torch.testing.assert_close(plugin.features(pixels), siglip.vision_model(pixel_values=pixels).last_hidden_state)
     with pytest.raises(ValueError, match="unknown optional toy-zoo components"):

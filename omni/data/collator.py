@@ -18,7 +18,11 @@ from omni.constants import IGNORE_INDEX
 from omni.data.datasets.stream import POSITION_KEY
 
 logger = logging.getLogger(__name__)
+# one row per vision-tower forward (an image, or a view of an any-resolution image) or per created image: what the
+# cap counts
 IMAGE_KEYS = ("pixel_values", "dream_pixel_values")
+# concatenated like the images, row for row, but not counted again
+PER_IMAGE_KEYS = (*IMAGE_KEYS, "image_patch_mask")
 
 
 def _images(sample: dict[str, Any]) -> int:
@@ -57,7 +61,7 @@ class DataCollator:
             n = len(sample["input_ids"])
             input_ids[row, :n], labels[row, :n], attention_mask[row, :n] = sample["input_ids"], sample["labels"], 1
         batch = {"input_ids": input_ids, "labels": labels, "attention_mask": attention_mask}
-        for key in IMAGE_KEYS:
+        for key in PER_IMAGE_KEYS:
             tensors = [s[key] for s in samples if s.get(key) is not None]
             if tensors:
                 batch[key] = torch.cat(tensors)

@@ -180,7 +180,7 @@ class ToyEvaluator:
             seq = builder.interleaved(story["text_list"], story["images"], story["matched_text_index"])
             ids = torch.tensor([seq.input_ids])
             with torch.no_grad():
-                logits = model(input_ids=ids, pixel_values=model.vision_encoder.preprocess(seq.input_images)).logits[0]
+                logits = model(input_ids=ids, **model.vision_encoder.preprocess(seq.input_images)).logits[0]
             positions = (ids[0] == dream_id).nonzero().squeeze(-1)
             placed += (logits[positions - 1].argmax(-1) == dream_id).tolist()
         prefixes = [builder.start() for _ in stories]

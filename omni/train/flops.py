@@ -72,10 +72,10 @@ def measure(model: nn.Module) -> StepFlops:
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         encoder = model.vision_encoder
         if encoder is not None:
-            pixels = encoder.preprocess(_blank()).to(device)
+            views = {key: value.to(device) for key, value in encoder.preprocess(_blank()).items()}
 
             def seen() -> None:
-                out = encoder(pixels)
+                out = encoder(**views)
                 if out.requires_grad:
                     out.float().sum().backward()
 

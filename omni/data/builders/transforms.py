@@ -78,7 +78,7 @@ class MultimodalTransform:
         if seq.input_images:
             if self.vision_preprocess is None:
                 raise ValueError("a sample has input images but the model has no vision encoder")
-            out["pixel_values"] = self.vision_preprocess(seq.input_images)
+            out.update(self.vision_preprocess(seq.input_images))  # pixel_values (and image_patch_mask)
         if seq.dream_images:
             if self.head_preprocess is None:
                 raise ValueError("a sample creates images but the model has no diffusion head")

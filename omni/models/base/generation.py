@@ -30,8 +30,8 @@ class OmniGenerator:
             span = slice(length - len(seq), length) if left else slice(0, len(seq))
             input_ids[row, span], attention_mask[row, span] = torch.tensor(seq.input_ids), 1
         images = [image for seq in seqs for image in seq.input_images]
-        pixel_values = self.model.vision_encoder.preprocess(images) if images else None
-        return input_ids, attention_mask, self.model.embed_inputs(input_ids, pixel_values)
+        image_inputs = self.model.vision_encoder.preprocess(images) if images else {}
+        return input_ids, attention_mask, self.model.embed_inputs(input_ids, **image_inputs)
 
     @torch.no_grad()
     def continue_text(self, seqs: list[Sequence], max_new_tokens: int = 32) -> list[str]:

@@ -203,16 +203,19 @@ class OmniForCausalLM(OmniPreTrainedModel):
 
     # ---- forward -------------------------------------------------------------------------------------------------
     def embed_inputs(self, input_ids: torch.Tensor, pixel_values: torch.Tensor | None = None,
-                     slots: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+                     slots: dict[str, torch.Tensor] | None = None,
+                     image_patch_mask: torch.Tensor | None = None) -> torch.Tensor:
         """Token embeddings with image features (and a specialisation's own slots) scattered in (`slots`: the
-        `slot_masks` of `input_ids`, when the caller already has them)."""
+        `slot_masks` of `input_ids`, when the caller already has them). `pixel_values` and `image_patch_mask` are
+        what the encoder's `preprocess` made of the sequences' images, in order: their tokens fill the slots in
+        order, however many each image takes."""
         embeds = self.llm.get_input_embeddings()(input_ids)
         slots = slots if slots is not None else self.slot_masks(input_ids)
         image_mask = slots["encoder"]
         if image_mask.any():
             if pixel_values is None or self.vision_encoder is None:
                 raise ValueError("input_ids contain image slots but no pixel_values (or no vision encoder plugin)")
-            features = self.vision_encoder(pixel_values).reshape(-1, embeds.shape[-1])
+            features = self.vision_encoder(pixel_values, image_patch_mask).reshape(-1, embeds.shape[-1])
             if features.shape[0] != int(image_mask.sum()):
                 raise ValueError(f"{int(image_mask.sum())} image slots in input_ids but {features.shape[0]} image features")
             embeds = embeds.masked_scatter(image_mask.unsqueeze(-1), features.to(embeds.dtype))
@@ -231,12 +234,13 @@ class OmniForCausalLM(OmniPreTrainedModel):
         labels: torch.Tensor | None = None,
         pixel_values: torch.Tensor | None = None,
         num_label_tokens: int | torch.Tensor | None = None,
+        image_patch_mask: torch.Tensor | None = None,
         **inputs: Any,
     ) -> OmniOutput:
         """`num_label_tokens` (and a specialisation's other normalisers, see `normaliser_counts`): counts over a whole
         accumulated (and global) batch; by default this micro-batch's own."""
         slots = self.slot_masks(input_ids)
-        embeds = self.embed_inputs(input_ids, pixel_values, slots)
+        embeds = self.embed_inputs(input_ids, pixel_values, slots, image_patch_mask)
         outputs = self.llm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=False)
         hidden_states = outputs.last_hidden_state
         logits = self.llm.get_output_embeddings()(hidden_states)

@@ -68,9 +68,11 @@ class DreamLLMGenerator(OmniGenerator):
 
     # ---- interleaved documents ----------------------------------------------------------------------------------
     @torch.no_grad()
-    def _extend(self, ids: list[int], cache: Any, pixel_values: torch.Tensor | None = None) -> torch.Tensor:
-        """Run `ids` (with image features or dream queries in their slots) through the LLM on top of the KV cache."""
-        embeds = self.model.embed_inputs(torch.tensor([ids]), pixel_values)
+    def _extend(self, ids: list[int], cache: Any, images: list[Image.Image] | None = None) -> torch.Tensor:
+        """Run `ids` (with the features of `images` or dream queries in their slots) through the LLM on top of the KV
+        cache."""
+        image_inputs = self.model.vision_encoder.preprocess(images) if images else {}
+        embeds = self.model.embed_inputs(torch.tensor([ids]), **image_inputs)
         return self.model.llm.get_decoder()(inputs_embeds=embeds, cache=cache, use_cache=True).last_hidden_state[0]
 
     @torch.no_grad()
@@ -91,8 +93,7 @@ class DreamLLMGenerator(OmniGenerator):
         banned = [ids[t] for t in (IM_START, IM_PATCH, IM_END, DREAM_START, DREAM_END)]
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
         cache = DynamicCache()
-        pixel_values = self.model.vision_encoder.preprocess(prefix.input_images) if prefix.input_images else None
-        hidden = self._extend(prefix.input_ids, cache, pixel_values)[-1]
+        hidden = self._extend(prefix.input_ids, cache, prefix.input_images)[-1]
         document, generated, pending, images = Document(prompt=prompt), list(prefix.input_ids), [], 0
         null = self.null_condition(negative_prompt) if guidance_scale > 1 else None
         for _ in range(max_new_tokens):
@@ -123,7 +124,7 @@ class DreamLLMGenerator(OmniGenerator):
             document.parts.append(image)
             images += 1
             image_block = self.builder.image_block(image)
-            hidden = self._extend(image_block, cache, self.model.vision_encoder.preprocess([image]))[-1]
+            hidden = self._extend(image_block, cache, [image])[-1]
             generated += block + image_block
         document.add_text(self.tokenizer.decode(pending, skip_special_tokens=True))
         return document

@@ -85,8 +85,11 @@ class EncoderPlugin(Plugin):
     role = "encoder"
 
     @abstractmethod
-    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
-        """Raw images → the tensor `forward` takes (one entry per image or crop)."""
+    def preprocess(self, images: list[Image.Image]) -> dict[str, torch.Tensor]:
+        """Raw images → `forward`'s keyword arguments, which are also the model's image inputs by name:
+        `pixel_values` [views, …] (one view per image, or a global view and crops of each any-resolution image) and,
+        where views are padded, `image_patch_mask` [views, features] (True: a real feature). The collator
+        concatenates each along the first dimension, so every tensor here has one row per view."""
 
     @abstractmethod
     def num_image_tokens(self, image: Image.Image | None = None) -> int:
@@ -94,8 +97,9 @@ class EncoderPlugin(Plugin):
         number at the encoder's base resolution."""
 
     @abstractmethod
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        """Preprocessed images [N, …] → [N, tokens, llm_hidden_size]."""
+    def forward(self, pixel_values: torch.Tensor, image_patch_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Preprocessed views [V, …] → [V, tokens, llm_hidden_size]: flattened in order, the tokens of every image's
+        slots (`num_image_tokens(image)` per image)."""
 
 
 class HeadPlugin(Plugin):

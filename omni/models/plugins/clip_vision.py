@@ -37,9 +37,12 @@ class CLIPVisionEmbedding(VisionTowerPlugin):
         freeze: bool = True,
         pad_to_square: bool = False,
         image_size: int | None = None,
+        anyres_grids: list[list[int]] | None = None,
+        view_separator: bool = False,
     ):
         super().__init__(llm_hidden_size, model_name_or_path, vision_config, select_layer, drop_cls, projector,
-                         image_mean, image_std, freeze, pad_to_square, image_size)
+                         image_mean, image_std, freeze, pad_to_square, image_size,
+                         anyres_grids=anyres_grids, view_separator=view_separator)
 
     @staticmethod
     def make_processor(size: int, mean: tuple[float, ...], std: tuple[float, ...]) -> Any:

@@ -2,7 +2,8 @@
 one of its layers, and a connector from the connector zoo into the LLM's width.
 
 A subclass names its transformers classes, its image processor and its normalisation, and says whether its tower has
-a CLS token; the resolution, the padding to a square, the layer, freezing and loading are written once, here.
+a CLS token; the resolution, the padding to a square, any-resolution views, the layer, freezing and loading are written
+once, here.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from typing import Any, ClassVar
 
 import torch
 from PIL import Image
+from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 
 from omni.models.connectors import build_connector
+from omni.models.plugins.anyres import anyres_views, check_grids, num_views
 from omni.models.plugins.base import EncoderPlugin
 from omni.models.zoo import resolve_model_path
 from omni.utils.logging import quiet_transformers
@@ -50,7 +53,13 @@ def expand_to_square(image: Image.Image, fill: tuple[int, ...]) -> Image.Image:
 
 class VisionTowerPlugin(EncoderPlugin):
     """A ViT + connector. `select_layer=None` takes the tower's `last_hidden_state` (after its final norm: SigLIP as
-    xGen-MM uses it); an integer indexes `hidden_states` (-2: the second-to-last layer, as LLaVA and DreamLLM)."""
+    xGen-MM uses it); an integer indexes `hidden_states` (-2: the second-to-last layer, as LLaVA and DreamLLM).
+
+    `anyres_grids` ([[rows, cols], …], xGen-MM's `[[1, 2], [2, 1], [2, 2], [3, 1], [1, 3]]`): each image becomes a
+    global view and the crops of its best-fitting grid (`omni.models.plugins.anyres`), each encoded and passed through
+    the connector on its own with its padding masked, so an image takes (1 + rows·cols) × the connector's tokens.
+    `view_separator` appends one learned embedding after each view's tokens (LLaVA-NeXT's `image_newline` in spirit;
+    xGen-MM uses none)."""
 
     config_class: ClassVar[type[PretrainedConfig]]
     model_class: ClassVar[type[PreTrainedModel]]
@@ -58,7 +67,8 @@ class VisionTowerPlugin(EncoderPlugin):
 
     def __init__(self, llm_hidden_size: int, model_name_or_path: str | None, vision_config: dict[str, Any] | None,
                  select_layer: int | None, drop_cls: bool, projector: str | dict[str, Any], image_mean: tuple[float, ...],
-                 image_std: tuple[float, ...], freeze: bool, pad_to_square: bool, image_size: int | None):
+                 image_std: tuple[float, ...], freeze: bool, pad_to_square: bool, image_size: int | None,
+                 anyres_grids: list[list[int]] | None = None, view_separator: bool = False):
         super().__init__()
         if vision_config is None:
             if model_name_or_path is None:
@@ -78,8 +88,12 @@ class VisionTowerPlugin(EncoderPlugin):
             raise ValueError(f"{self.name}: image_size {self.image_size} is not a multiple of the patch size "
                              f"{config.patch_size}")
         self.image_mean, self.image_std = tuple(image_mean), tuple(image_std)
+        self.anyres_grids = check_grids(anyres_grids) if anyres_grids is not None else None
         self.backbone = self.model_class(config)
         self.projector = build_connector(projector, config.hidden_size, llm_hidden_size, num_input_tokens=self.num_features)
+        # LLaVA-NeXT initialises its `image_newline` at the scale of the LLM's embeddings
+        self.separator = (nn.Parameter(torch.randn(llm_hidden_size) / llm_hidden_size ** 0.5) if view_separator
+                          else None)
         if freeze:
             self.freeze_backbones()
         self.processor = self.make_processor(self.image_size, self.image_mean, self.image_std)
@@ -95,9 +109,17 @@ class VisionTowerPlugin(EncoderPlugin):
         patches = (self.image_size // self.backbone.config.patch_size) ** 2
         return patches + (1 if self.has_cls_token and not self.drop_cls else 0)
 
+    @property
+    def tokens_per_view(self) -> int:
+        """Slots one view takes: the connector's tokens, and the separator if there is one."""
+        return self.projector.num_output_tokens(self.num_features) + (self.separator is not None)
+
     def num_image_tokens(self, image: Image.Image | None = None) -> int:
-        """Every image is resized to one resolution, so every image takes the same number of slots."""
-        return self.projector.num_output_tokens(self.num_features)
+        """A single view per image: the same for every image. Any-resolution: one view per crop of the image's grid
+        plus the global view (`None`: one view, the base resolution)."""
+        views = 1 if self.anyres_grids is None or image is None else num_views(image, self.anyres_grids,
+                                                                                 self.image_size)
+        return views * self.tokens_per_view
 
     @property
     def num_tokens(self) -> int:
@@ -113,11 +135,24 @@ class VisionTowerPlugin(EncoderPlugin):
             pretrained = self.model_class.from_pretrained(resolve_model_path(self.model_name_or_path))
         self.backbone.load_state_dict(pretrained.state_dict())
 
-    def preprocess(self, images: list[Image.Image]) -> torch.Tensor:
+    def preprocess(self, images: list[Image.Image]) -> dict[str, torch.Tensor]:
         images = [im.convert("RGB") for im in images]
-        if self.pad_to_square:
-            images = [expand_to_square(im, tuple(round(255 * m) for m in self.image_mean)) for im in images]
-        return self.processor(images=images, return_tensors="pt").pixel_values
+        fill = tuple(round(255 * m) for m in self.image_mean)  # padding in the mean colour: zero once normalised
+        if self.anyres_grids is None:
+            if self.pad_to_square:
+                images = [expand_to_square(im, fill) for im in images]
+            return {"pixel_values": self.processor(images=images, return_tensors="pt").pixel_values}
+        views, masks = [], []
+        for image in images:
+            image_views, image_masks = anyres_views(image, self.anyres_grids, self.image_size,
+                                                    self.backbone.config.patch_size, fill)
+            views += image_views
+            masks.append(image_masks)
+        mask = torch.cat(masks)
+        if self.num_features > mask.shape[1]:  # a kept CLS token is always real
+            mask = torch.cat((mask.new_ones(mask.shape[0], 1), mask), dim=1)
+        return {"pixel_values": self.processor(images=views, return_tensors="pt").pixel_values,
+                "image_patch_mask": mask}
 
     def features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Pixels [N, 3, H, W] → the chosen layer's features [N, num_features, vision width]."""
@@ -128,10 +163,13 @@ class VisionTowerPlugin(EncoderPlugin):
             features = outputs.last_hidden_state if self.select_layer is None else outputs.hidden_states[self.select_layer]
             return features[:, 1:] if self.drop_cls else features
 
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        """Pixels [N, 3, H, W] → LLM-width embeddings [N, tokens, hidden]."""
+    def forward(self, pixel_values: torch.Tensor, image_patch_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Views [V, 3, H, W] → LLM-width embeddings [V, tokens_per_view, hidden], padding masked in the connector."""
         features = self.features(pixel_values)
-        return self.projector(features.to(next(self.projector.parameters()).dtype))
+        tokens = self.projector(features.to(next(self.projector.parameters()).dtype), image_patch_mask)
+        if self.separator is None:
+            return tokens
+        return torch.cat((tokens, self.separator.to(tokens.dtype).expand(tokens.shape[0], 1, -1)), dim=1)
 
     def architecture(self) -> dict[str, Any]:
         vision_config = self.backbone.config.to_dict()
