@@ -13,9 +13,11 @@ _TOY_TYPES = {
     "instructions": (DatasetType.Conversation, "a drawing instruction answered with an image (<dream>)"),
     "interleaved": (DatasetType.InterleavedImageText, "MMC4-style stories: sentences, images, matched text indices"),
     "text": (DatasetType.TextOnly, "text-only stories (the text share of MM1-style mixtures)"),
+    "detail": (DatasetType.Conversation, "larger canvases with small shapes and a question about one (--kinds detail)"),
+    "multi": (DatasetType.Conversation, "two pictures and a question that needs both (--kinds multi)"),
 }
 _TOY_SIZES = {"pairs": ("20K", "1K"), "vqa": ("20K", "1K"), "instructions": ("10K", "500"), "interleaved": ("5K", "250"),
-              "text": ("5K", "250")}
+              "text": ("5K", "250"), "detail": ("10K", "500"), "multi": ("10K", "500")}
 
 DATASETS_INFO_TABLE = [
     WebDatasetInfo(

@@ -29,18 +29,13 @@ class OmniAnswerer:
         self.generator = model.to(device).generator(AutoTokenizer.from_pretrained(self.model_dir))
         self.template, self.model_type = model.config.conversation_template, model.config.model_type
 
-    @staticmethod
-    def _one_each(images: list[list[Image.Image]]) -> list[Image.Image | None]:
-        if any(len(group) > 1 for group in images):
-            raise ValueError("OmniAnswerer takes one image per question")
-        return [group[0] if group else None for group in images]
-
     def answer(self, images: list[list[Image.Image]], prompts: list[str], max_new_tokens: int) -> list[str]:
-        return self.generator.answer(self._one_each(images), prompts, max_new_tokens)
+        """Every image of a question is read (multi-image benchmarks), in its `<image>` places or before it."""
+        return self.generator.answer([list(group) for group in images], prompts, max_new_tokens)
 
     def loglikelihood(self, images: list[list[Image.Image]], contexts: list[str],
                       continuations: list[str]) -> list[tuple[float, bool]]:
-        return self.generator.loglikelihood(self._one_each(images), contexts, continuations)
+        return self.generator.loglikelihood([list(group) for group in images], contexts, continuations)
 
     def create(self, prompts: list[str], seed: int, num_inference_steps: int = 25, guidance_scale: float = 3.0,
                scheduler: str = "ddim") -> list[Image.Image]:

@@ -59,7 +59,7 @@ class OmniLMM(lmms):
             until = settings.get("until") or []
             until = [until] if isinstance(until, str) else list(until)
             max_new_tokens = int(settings.get("max_new_tokens", self.default_max_new_tokens))
-            texts = self.answerer.answer([images[:1] for _, _, images, _ in batch], [c for c, _, _, _ in batch],
+            texts = self.answerer.answer([images for _, _, images, _ in batch], [c for c, _, _, _ in batch],
                                          max_new_tokens)
             answers += [_cut(text, until) for text in texts]
         return answers
@@ -69,7 +69,7 @@ class OmniLMM(lmms):
         for request in tqdm(requests, disable=self.rank != 0, desc="omni loglikelihood"):
             context, target, images, doc = self._doc(request)
             continuation = target if isinstance(target, str) else target(doc)
-            (logprob, greedy), = self.answerer.loglikelihood([images[:1]], [context], [continuation])
+            (logprob, greedy), = self.answerer.loglikelihood([images], [context], [continuation])
             # lmms-eval 0.7.3's evaluator turns any output that is not a string, a (str, dict) pair or a
             # GenerationResult into str(output) (api/instance.py, unwrap_generation_output), which breaks every
             # multiple-choice task; a GenerationResult passes its payload through untouched

@@ -4,7 +4,10 @@
   python -m omni.eval.toyworld --baseline_sd --zoo zoo/toy
 
 A model is asked what it can do: comprehension tasks (captions, VQA) if it reads images, creation tasks (creation,
-interleaved, documents) if it creates them; asking for a task it cannot do is an error.
+interleaved, documents) if it creates them; asking for a task it cannot do is an error. Two more comprehension tasks
+run only when asked (`--tasks detail multi`, on a world written with `--kinds detail multi`): questions about small
+shapes on larger canvases (accuracy on small and on large targets: what any-resolution encoding should win) and
+questions that need two pictures.
 
 Metrics: caption accuracy (all four attributes read back from the generated caption), VQA accuracy (exact answer),
 creation accuracy (the toy classifier on images created from held-out captions: per attribute and all four), toy FID
@@ -40,12 +43,15 @@ from omni.zoo.toy.data import ATTRIBUTES
 
 ATTRS = tuple(ATTRIBUTES)
 COMPREHENSION_TASKS, CREATION_TASKS = ("captions", "vqa"), ("creation", "interleaved", "documents")
-TASKS = COMPREHENSION_TASKS + CREATION_TASKS
+OPTIONAL_TASKS = ("detail", "multi")  # on the optional datasets: run when asked for, never by default
+TASKS = COMPREHENSION_TASKS + CREATION_TASKS + OPTIONAL_TASKS
 
 
-def supported_tasks(builder: Any) -> tuple[str, ...]:
-    """The tasks a model can be asked (from its sequence builder: does it read images, does it create them)."""
-    return (COMPREHENSION_TASKS if builder.reads_images else ()) + (CREATION_TASKS if builder.creates_images else ())
+def supported_tasks(builder: Any, optional: bool = False) -> tuple[str, ...]:
+    """The tasks a model can be asked (from its sequence builder: does it read images, does it create them), by
+    default without the optional ones."""
+    reads = COMPREHENSION_TASKS + (OPTIONAL_TASKS if optional else ())
+    return (reads if builder.reads_images else ()) + (CREATION_TASKS if builder.creates_images else ())
 
 
 def question_kind(question: str) -> str:
@@ -123,7 +129,7 @@ class ToyEvaluator:
 
         model, tokenizer = build_model(None, None, str(model_dir), merge_from)
         gen = model.eval().generator(tokenizer)
-        supported = supported_tasks(gen.builder)
+        supported = supported_tasks(gen.builder, optional=tasks is not None)
         tasks = supported if tasks is None else tasks
         if unsupported := [t for t in tasks if t not in supported]:
             raise ValueError(f"{model_dir} ({model.config.model_type}) cannot be asked {unsupported}: it "
@@ -134,6 +140,11 @@ class ToyEvaluator:
             result.update(self.captions(gen))
         if "vqa" in tasks:
             result.update(self.vqa(gen))
+        if "detail" in tasks:  # the target's size: small targets are the ones a single low-resolution view loses
+            result.update(self.questions(gen, "detail", lambda s: s["meta"]["kind"] if s["meta"]["kind"] == "count"
+                                         else f"{s['meta']['kind']}_{s['meta']['target_size']}"))
+        if "multi" in tasks:
+            result.update(self.questions(gen, "multi", lambda s: s["meta"]["kind"]))
         if "creation" in tasks:
             images = []
             for start, batch in self.batched(self.pairs, "creation"):
@@ -155,18 +166,23 @@ class ToyEvaluator:
         return result
 
     def vqa(self, gen: Any) -> dict[str, Any]:
-        vqa = load_test(self.data_root, "vqa", self.num)
+        return self.questions(gen, "vqa", lambda s: question_kind(s["conversations"][0]["value"]))
+
+    def questions(self, gen: Any, kind: str, kind_of: Any) -> dict[str, Any]:
+        """Held-out conversations of the dataset `kind` (a question with its images, an exact answer), answered in
+        the chat format with every image in its place: accuracy, and accuracy by `kind_of(sample)`."""
+        samples = load_test(self.data_root, kind, self.num)
         answers = []
-        for _, batch in self.batched(vqa, "vqa"):
-            questions = [s["conversations"][0]["value"].replace("<image>", "").strip() for s in batch]
-            answers += gen.answer([s["images"][0] for s in batch], questions, 8)
-        hits = [normalize_answer(a) == normalize_answer(s["conversations"][1]["value"]) for a, s in zip(answers, vqa)]
-        result = {"vqa_accuracy": float(np.mean(hits))}
+        for _, batch in self.batched(samples, kind):
+            answers += gen.answer([s["images"] for s in batch], [s["conversations"][0]["value"] for s in batch], 8)
+        hits = [normalize_answer(a) == normalize_answer(s["conversations"][1]["value"]) for a, s in zip(answers, samples)]
+        result = {f"{kind}_accuracy": float(np.mean(hits))}
         kinds: dict[str, list[bool]] = {}
-        for hit, sample in zip(hits, vqa):
-            kinds.setdefault(question_kind(sample["conversations"][0]["value"]), []).append(hit)
-        result.update({f"vqa_{kind}": float(np.mean(h)) for kind, h in sorted(kinds.items())})
-        result["vqa_examples"] = [[s["conversations"][0]["value"][8:], s["conversations"][1]["value"], a] for s, a in zip(vqa[:5], answers[:5])]
+        for hit, sample in zip(hits, samples):
+            kinds.setdefault(kind_of(sample), []).append(hit)
+        result.update({f"{kind}_{name}": float(np.mean(h)) for name, h in sorted(kinds.items())})
+        result[f"{kind}_examples"] = [[s["conversations"][0]["value"].replace("<image>", "").strip(),
+                                       s["conversations"][1]["value"], a] for s, a in zip(samples[:5], answers[:5])]
         return result
 
     def interleaved(self, gen: Any) -> dict[str, float]:

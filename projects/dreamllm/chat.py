@@ -3,8 +3,9 @@ creates images (saved as PNG files and shown by path).
 
   python -m projects.dreamllm.chat --model work_dirs/toy/stage3_sft [--out chat_images]
 
-Commands: `/image PATH` attaches an image to your next message, `/reset` starts over, `/quit` leaves. The
-conversation is kept as one growing sequence in the Vicuna format the model was fine-tuned on.
+Commands: `/image PATH` attaches an image to your next message (several `/image` lines attach several, in order),
+`/reset` starts over, `/quit` leaves. The conversation is kept as one growing sequence in the Vicuna format the model
+was fine-tuned on.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ class ChatSession:
         self.sequence: Sequence = self.generator.builder.start()
         self.created = 0
 
-    def send(self, message: str, image: Image.Image | None = None) -> list[str | Path]:
-        """Add a user turn, let the model answer (text and created images); returns the answer's parts."""
+    def send(self, message: str, images: Image.Image | list[Image.Image] | None = None) -> list[str | Path]:
+        """Add a user turn (with its image or images), let the model answer (text and created images); returns the
+        answer's parts."""
         builder = self.generator.builder
-        builder.user_turn(self.sequence, message, image, first=len(self.sequence) <= 1)
+        builder.user_turn(self.sequence, message, images, first=len(self.sequence) <= 1)
         document = self.generator.generate_document(self.sequence, **self.generation)
         parts: list[str | Path] = []
         for part in document.parts:
@@ -53,7 +55,7 @@ class ChatSession:
 
 
 def run(session: ChatSession, lines: Iterable[str], write: Callable[[str], None] = print) -> None:
-    attached: Image.Image | None = None
+    attached: list[Image.Image] = []  # every `/image` before a message goes with it, in order
     for line in lines:
         line = line.strip()
         if not line:
@@ -69,12 +71,12 @@ def run(session: ChatSession, lines: Iterable[str], write: Callable[[str], None]
             if not path.is_file():
                 write(f"(no such image: {path})")
                 continue
-            attached = Image.open(path).convert("RGB")
+            attached.append(Image.open(path).convert("RGB"))
             write(f"(attached {path})")
             continue
         for part in session.send(line, attached):
             write(f"[created image: {part}]" if isinstance(part, Path) else f"assistant: {part}")
-        attached = None
+        attached = []
 
 
 def add_session_arguments(parser: argparse.ArgumentParser, out: str, max_new_tokens: int, max_images: int) -> None:

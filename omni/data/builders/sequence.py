@@ -232,16 +232,25 @@ class SequenceBuilder:
             self.finish(seq)
         return seq
 
-    def chat_prompt(self, question: str, image: Any = None) -> Sequence:
-        """`<s> SYSTEM USER: [image] question ASSISTANT:`: the prefix a chat model answers (as trained in stage III)."""
-        return self.user_turn(self.start(), question, image, first=True)
+    def chat_prompt(self, question: str, images: Any = None) -> Sequence:
+        """`<s> SYSTEM USER: [image…] question ASSISTANT:`: the prefix a chat model answers (as trained in stage III)."""
+        return self.user_turn(self.start(), question, images, first=True)
 
-    def user_turn(self, seq: Sequence, question: str, image: Any = None, first: bool = False) -> Sequence:
-        """A user turn (optionally with an image before the question) and the opening of the answer, in the template."""
+    def user_turn(self, seq: Sequence, question: str, images: Any = None, first: bool = False) -> Sequence:
+        """A user turn and the opening of the answer, in the template. `images`: none, one, or a list; they go where
+        the question has `<image>` placeholders, or else all before it (LLaVA's layout)."""
+        images = [] if images is None else list(images) if isinstance(images, list | tuple) else [images]
         self.open_user_turn(seq, first)
-        if image is not None and not self.add_image(seq, image):
-            raise ValueError(f"model_max_length {self.model_max_length} leaves no room for an image block")
-        self.add_text(seq, " " + question, learn=False)
+        placed = question.count(IMAGE_PLACEHOLDER)
+        if placed and placed != len(images):
+            raise ValueError(f"the question has {placed} {IMAGE_PLACEHOLDER} placeholders but {len(images)} images")
+        if not placed and not all(self.add_image(seq, image) for image in images):
+            raise ValueError(f"model_max_length {self.model_max_length} leaves no room for {len(images)} image block(s)")
+        if placed:
+            if not self._add_turn_value(seq, question, True, images, []):
+                raise ValueError(f"model_max_length {self.model_max_length} leaves no room for the question's images")
+        else:
+            self.add_text(seq, " " + question, learn=False)
         self.close_user_turn(seq)
         self.open_answer(seq)
         return seq

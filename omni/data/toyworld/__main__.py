@@ -1,11 +1,14 @@
-"""`python -m omni.data.toyworld --out data/toyworld --num 20000 --seed 0`: generate the toy world."""
+"""`python -m omni.data.toyworld --out data/toyworld --num 20000 --seed 0`: generate the toy world.
+
+`--kinds detail multi` writes only those datasets (the optional ones: detail canvases and two-picture questions) into
+an existing world."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-from omni.data.toyworld.generate import generate
+from omni.data.toyworld.generate import MAKERS, generate
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,9 +20,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--shard_size", type=int, default=1000)
     parser.add_argument("--image_size", type=int, default=64)
+    parser.add_argument("--kinds", nargs="+", choices=sorted(MAKERS), default=None,
+                        help="datasets to write (default: the default world, without detail and multi)")
     args = parser.parse_args(argv)
     start = time.time()
-    generate(args.out, args.num, args.seed, args.shard_size, args.image_size, args.num_test)
+    generate(args.out, args.num, args.seed, args.shard_size, args.image_size, args.num_test,
+             kinds=tuple(args.kinds) if args.kinds else None)
     print(f"toy world written to {args.out} in {time.time() - start:.1f} s")
 
 

@@ -4,6 +4,10 @@ Datasets (train and test splits): image–caption `pairs`; `vqa` conversations a
 whose answer is an image (`<dream>`); MMC4-style `interleaved` stories (a list of sentences, images, and the sentence
 each image belongs to). A tenth of the attribute combinations never appear in training; test samples record
 whether theirs is such a held-out combination.
+
+Written only when asked for (`--kinds detail multi`; xGen-MM's recipe uses them, DreamLLM's does not): `detail`
+questions about larger canvases with small shapes (`omni.data.toyworld.detail`) and `multi` questions about two
+pictures (`omni.data.toyworld.multi`).
 """
 
 from __future__ import annotations
@@ -17,17 +21,24 @@ from typing import Any
 
 from tqdm import tqdm
 
+from omni.data.toyworld.detail import detail_question, render_canvas, sample_canvas
+from omni.data.toyworld.multi import two_picture_question
 from omni.data.toyworld.text import STORY_REQUEST, all_texts, instruction, story, vqa
 from omni.data.toyworld.tokenizer import train_toy_tokenizer
 from omni.data.toyworld.world import Scene, heldout_scenes, render, sample_scene
 
 SPLIT_OFFSET = {"train": 0, "test": 10**9}  # disjoint sample indices per split
 KINDS = ("pairs", "vqa", "instructions", "interleaved")
+OPTIONAL_KINDS = ("detail", "multi")  # not part of the default world: written when asked for
 
 
 def _png(scene: Scene, image_size: int, jitter: str) -> bytes:
+    return _encode(render(scene, image_size, jitter_seed=jitter))
+
+
+def _encode(image: Any) -> bytes:
     buffer = io.BytesIO()
-    render(scene, image_size, jitter_seed=jitter).save(buffer, format="PNG")
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -80,8 +91,29 @@ def _text(seed: int, index: int, split: str, image_size: int, heldout: frozenset
     return {"txt": " ".join(sentence for sentence, _ in steps), "json": {"scenes": [_scene_info(s, heldout) for _, s in steps]}}
 
 
+def _detail(seed: int, index: int, split: str, image_size: int, heldout: frozenset[Scene]) -> dict[str, Any]:
+    """A detail canvas (its own sizes: 128×64, 64×128, 128×128 whatever `image_size`) and a question about it."""
+    canvas = sample_canvas(seed, index)
+    question, answer, tests = detail_question(canvas, random.Random(f"detail-q-{seed}-{index}"))
+    return {"png": _encode(render_canvas(canvas)),
+            "json": {"conversations": [{"from": "human", "value": f"<image>\n{question}"}, {"from": "gpt", "value": answer}],
+                     "canvas": canvas.to_dict(), **tests}}
+
+
+def _multi(seed: int, index: int, split: str, image_size: int, heldout: frozenset[Scene]) -> dict[str, Any]:
+    """Two pictures and a question that needs both."""
+    scene = sample_scene(seed + 5, index, exclude=heldout if split == "train" else frozenset())
+    scenes, question, answer, kind = two_picture_question(scene, random.Random(f"multi-{seed}-{index}"))
+    sample: dict[str, Any] = {f"{i}.png": _png(s, image_size, f"multi-{seed}-{index}-{i}") for i, s in enumerate(scenes)}
+    sample["json"] = {"conversations": [{"from": "human", "value": f"<image>\n<image>\n{question}"},
+                                        {"from": "gpt", "value": answer}],
+                      "scenes": [_scene_info(s, heldout) for s in scenes], "kind": kind}
+    return sample
+
+
 MAKERS: dict[str, Callable[..., dict[str, Any]]] = {"pairs": _pair, "vqa": _vqa, "instructions": _instruction,
-                                                   "interleaved": _interleaved, "text": _text}
+                                                   "interleaved": _interleaved, "text": _text, "detail": _detail,
+                                                   "multi": _multi}
 
 
 def write_dataset(out: str | Path, kind: str, num: int, seed: int = 0, shard_size: int = 1000, image_size: int = 64,
@@ -113,16 +145,29 @@ def write_pairs(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000
 
 
 def generate(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000, image_size: int = 64,
-             num_test: int = 0, progress: bool = True, sizes: dict[str, tuple[int, int]] | None = None) -> None:
-    """The whole toy world. `sizes` maps a dataset kind to (train, test) counts; pairs default to (num, num_test),
-    vqa to the same, instructions and interleaved stories to half and a quarter of it, text-only stories a quarter."""
+             num_test: int = 0, progress: bool = True, sizes: dict[str, tuple[int, int]] | None = None,
+             kinds: tuple[str, ...] | None = None) -> None:
+    """The toy world. `sizes` maps a dataset kind to (train, test) counts; pairs default to (num, num_test),
+    vqa to the same, instructions and interleaved stories to half and a quarter of it, text-only stories a quarter,
+    detail and two-picture questions (only in `kinds`) half. `kinds` (default: the default world) chooses which
+    datasets to write. The tokenizer is the same whatever the kinds (the new questions' words are spelled with its
+    pieces, so the toy LLM and every DreamLLM figure stay as they were); a call for optional kinds only keeps it."""
     out = Path(out)
-    sizes = {"pairs": (num, num_test), "vqa": (num, num_test), "instructions": (num // 2, num_test // 2),
-             "interleaved": (num // 4, num_test // 4), "text": (num // 4, num_test // 4), **(sizes or {})}
+    defaults = {"pairs": (num, num_test), "vqa": (num, num_test), "instructions": (num // 2, num_test // 2),
+                "interleaved": (num // 4, num_test // 4), "text": (num // 4, num_test // 4),
+                "detail": (num // 2, num_test // 2), "multi": (num // 2, num_test // 2)}
+    if unknown := [k for k in kinds or () if k not in defaults]:
+        raise ValueError(f"unknown toy-world datasets {unknown}: choose from {sorted(defaults)}")
+    chosen = kinds or [k for k in defaults if k not in OPTIONAL_KINDS]
+    sizes = {**{k: defaults[k] for k in chosen}, **(sizes or {})}
     for kind, (train, test) in sizes.items():
         write_dataset(out, kind, train, seed, shard_size, image_size, "train", progress)
         if test:
             write_dataset(out, kind, test, seed, shard_size, image_size, "test", progress)
-    train_toy_tokenizer(all_texts(), out / "tokenizer")
-    (out / "info.json").write_text(json.dumps({"seed": seed, "image_size": image_size, "sizes": sizes,
-                                               "heldout_combinations": len(heldout_scenes(seed))}, indent=1))
+    if not (out / "tokenizer").exists() or any(k not in OPTIONAL_KINDS for k in sizes):
+        train_toy_tokenizer(all_texts(), out / "tokenizer")
+    info_path = out / "info.json"  # a second call (`--kinds detail multi` into a written world) adds to the record
+    info = json.loads(info_path.read_text()) if info_path.exists() else {}
+    info.update({"seed": seed, "image_size": image_size, "sizes": {**info.get("sizes", {}), **sizes},
+                 "heldout_combinations": len(heldout_scenes(seed))})
+    info_path.write_text(json.dumps(info, indent=1))

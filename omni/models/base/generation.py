@@ -45,7 +45,7 @@ class OmniGenerator:
         return [self.tokenizer.decode(row, skip_special_tokens=True).strip() for row in new_tokens]
 
     @torch.no_grad()
-    def loglikelihood(self, images: list[Image.Image | None], contexts: list[str],
+    def loglikelihood(self, images: list[Image.Image | list[Image.Image] | None], contexts: list[str],
                       continuations: list[str]) -> list[tuple[float, bool]]:
         """log p(continuation | the chat prompt of context and image), and whether greedy decoding would produce
         exactly it: how multiple-choice harnesses (lmms-eval) score a model."""
@@ -72,6 +72,8 @@ class OmniGenerator:
             seq = self.builder.start().add(self.builder.text_ids(prompt), learn=False)
         return self.continue_text([seq], max_new_tokens)[0]
 
-    def answer(self, images: list[Image.Image | None], questions: list[str], max_new_tokens: int = 16) -> list[str]:
-        """Chat-style answers (the stage III format: `SYSTEM USER: [image] question ASSISTANT:`)."""
+    def answer(self, images: list[Image.Image | list[Image.Image] | None], questions: list[str],
+               max_new_tokens: int = 16) -> list[str]:
+        """Chat-style answers (the stage III format: `SYSTEM USER: [image…] question ASSISTANT:`); each question's
+        images are none, one, or a list (in the question's `<image>` places, else before it)."""
         return self.continue_text([self.builder.chat_prompt(q, im) for q, im in zip(questions, images)], max_new_tokens)

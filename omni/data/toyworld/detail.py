@@ -1,0 +1,92 @@
+"""Detail canvases: larger toy images (128×64, 64×128, 128×128) holding two to four shapes of distinct colours, some
+small enough that one low-resolution view of the whole canvas loses them.
+
+This is what any-resolution encoding is for (xGen-MM, LLaVA-NeXT): a small shape is 10 px across on the canvas, 5 px
+once the whole canvas is resized to the encoder's 64 px (in width only, on a stretched 128×64), too few to tell a
+circle from a square; a 64 px crop of the canvas keeps all 10. Shapes sit at the centres of a grid of 32 px cells,
+so a crop of the canvas never cuts one. A question names a shape by its colour (unique on the canvas) and asks what it
+is; the target's size says whether it is a small-detail question. Everything is a pure function of (seed, index).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+
+from omni.data.toyworld.world import BACKGROUND, COLORS, SHAPES
+
+CANVASES = ((128, 64), (64, 128), (128, 128))  # (width, height): grids 1×2, 2×1 and 2×2 of 64 px crops
+CELL = 32
+DETAIL_RADII = {"small": 5, "large": 12}  # half-extent in pixels on the canvas (toy world at 64 px: 9 and 13)
+SHAPE_QUESTION = "What shape is the {color} one?"
+COUNT_QUESTION = "How many shapes are there?"
+COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
+
+
+@dataclass(frozen=True)
+class Placed:
+    color: str
+    shape: str
+    size: str
+    cell: tuple[int, int]  # (column, row) of 32 px cells
+
+
+@dataclass(frozen=True)
+class DetailCanvas:
+    width: int
+    height: int
+    shapes: tuple[Placed, ...]
+
+    def to_dict(self) -> dict:
+        return {"width": self.width, "height": self.height,
+                "shapes": [{"color": s.color, "shape": s.shape, "size": s.size, "cell": list(s.cell)} for s in self.shapes]}
+
+
+def sample_canvas(seed: int, index: int) -> DetailCanvas:
+    """Canvas number `index` of world `seed`: a canvas size, 2-4 shapes in distinct cells with distinct colours, at
+    least one of them small."""
+    rng = random.Random(f"detail-{seed}-{index}")
+    width, height = rng.choice(CANVASES)
+    cells = [(c, r) for r in range(height // CELL) for c in range(width // CELL)]
+    count = rng.randint(2, min(4, len(cells)))
+    sizes = ["small"] + [rng.choice(list(DETAIL_RADII)) for _ in range(count - 1)]
+    rng.shuffle(sizes)
+    colors = rng.sample(list(COLORS), count)
+    shapes = tuple(Placed(color, rng.choice(SHAPES), size, cell)
+                   for color, size, cell in zip(colors, sizes, rng.sample(cells, count)))
+    return DetailCanvas(width, height, shapes)
+
+
+def render_canvas(canvas: DetailCanvas) -> Image.Image:
+    image = Image.new("RGB", (canvas.width, canvas.height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    for placed in canvas.shapes:
+        cx, cy = placed.cell[0] * CELL + CELL / 2, placed.cell[1] * CELL + CELL / 2
+        r = DETAIL_RADII[placed.size]
+        box, color = (cx - r, cy - r, cx + r, cy + r), COLORS[placed.color]
+        if placed.shape == "circle":
+            draw.ellipse(box, fill=color)
+        elif placed.shape == "square":
+            draw.rectangle(box, fill=color)
+        else:
+            draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=color)
+    return image
+
+
+def detail_question(canvas: DetailCanvas, rng: random.Random) -> tuple[str, str, dict]:
+    """A question about `canvas`, its answer, and what it tests: four in five ask the shape of the one of a colour
+    (half of them about a small one), one in five how many shapes there are."""
+    if rng.random() < 0.2:
+        return COUNT_QUESTION, COUNT_WORDS[len(canvas.shapes)], {"kind": "count", "target_size": None}
+    size = rng.choice(list(DETAIL_RADII))
+    candidates = [s for s in canvas.shapes if s.size == size] or list(canvas.shapes)
+    target = rng.choice(candidates)
+    return SHAPE_QUESTION.format(color=target.color), target.shape, {"kind": "shape", "target_size": target.size}
+
+
+def detail_texts() -> list[str]:
+    """Every question and answer of the detail canvases."""
+    return ([SHAPE_QUESTION.format(color=c) for c in COLORS] + [COUNT_QUESTION] + list(COUNT_WORDS.values())
+            + list(SHAPES))
