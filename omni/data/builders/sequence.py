@@ -74,6 +74,10 @@ TEMPLATES = {
     "llama_2": ConversationTemplate(name="llama_2", system="You are a helpful assistant.",
                                     first_user="[INST] <<SYS>>\n{system}\n<</SYS>>\n\n", user="[INST]",
                                     user_end=" [/INST]", assistant="", bos_each_turn=True),
+    # phi-3-instruct's (xGen-MM's LLM): `<|system|>\nSYSTEM<|end|>\n<|user|>\nq<|end|>\n<|assistant|>\na</s>`
+    "phi3": ConversationTemplate(name="phi3", system="You are a helpful assistant.",
+                                 first_user="<|system|>\n{system}<|end|>\n<|user|>\n", user="\n<|user|>\n",
+                                 user_end="<|end|>\n", assistant="<|assistant|>\n"),
 }
 
 

@@ -84,7 +84,9 @@ class VisionTowerPlugin(EncoderPlugin):
         # the resolution images are encoded at: the tower's own by default; another one (MM1's resolution ablation,
         # a 224-px checkpoint run at 336 px) interpolates its position embeddings to the new patch grid
         self.image_size = image_size or config.image_size
-        if self.image_size % config.patch_size:
+        # a checkpoint's own resolution may overhang its patch grid (SigLIP so400m: 384 px, patch 14: 27×27 patches,
+        # the last 6 px unseen, as the reference runs it); another resolution must fit the grid it is interpolated to
+        if self.image_size != config.image_size and self.image_size % config.patch_size:
             raise ValueError(f"{self.name}: image_size {self.image_size} is not a multiple of the patch size "
                              f"{config.patch_size}")
         self.image_mean, self.image_std = tuple(image_mean), tuple(image_std)

@@ -1,0 +1,10 @@
+"""Train xGen-MM: `torchrun --nproc_per_node N -m projects.xgen_mm.train --config_file FILE "k=v" ...`.
+
+The run is the framework's (`omni.train.run`); xGen-MM is its configs and its stage table."""
+
+from omni.config import LazyLaunch
+from omni.train.arguments import Arguments
+from omni.train.run import train
+
+if __name__ == "__main__":
+    LazyLaunch(train, Arguments)

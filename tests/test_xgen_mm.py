@@ -1,0 +1,45 @@
+"""xGen-MM phi-3 at paper size, on the meta device: each part's parameter count equals the reference's, computed from
+its code (salesforce/LAVIS branch xgen-mm: SigLIP so400m's `SiglipVisionTransformer`, `PerceiverResampler(dim=1152,
+dim_inner=3072)`, phi-3-mini-4k), and any-resolution gives the reference's slot counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+
+def test_xgen_mm_phi3_summary_matches_the_reference_part_by_part():
+    result = subprocess.run([sys.executable, "-m", "omni", "summary", "--config", "projects/xgen_mm/configs/xgen_mm_phi3.py",
+                             "--json"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = json.loads(result.stdout)["modules"]
+    # SigLIP so400m/14-384 vision tower with its (unused, as in the reference) attention-pooling head
+    assert rows["plugins.vision_encoder.backbone"]["params"] == 428_225_600
+    assert rows["plugins.vision_encoder.backbone"]["trainable"] == 0
+    assert rows["plugins.vision_encoder.projector"]["params"] == 109_901_568  # the Perceiver, projection included
+    # phi-3-mini as released: the image tokens take its padding rows (32011-32013), no new rows
+    assert rows["llm"]["params"] == 3_821_079_552
+
+
+def test_any_resolution_slots_at_paper_size():
+    import torch
+    from PIL import Image
+
+    from omni.models.loading import model_class
+    from projects.xgen_mm.presets import xgen_mm_phi3_config
+
+    config = xgen_mm_phi3_config()
+    with torch.device("meta"):
+        model = model_class(config)(config)
+    encoder = model.vision_encoder
+    assert encoder.num_features == 729 and encoder.tokens_per_view == 128
+    assert encoder.num_image_tokens(Image.new("RGB", (768, 768))) == 5 * 128  # 2×2 grid + the global view
+    assert encoder.num_image_tokens(Image.new("RGB", (1152, 384))) == 4 * 128  # 1×3
+    assert config.special_token_ids == {"<im_start>": 32011, "<im_patch>": 32012, "<im_end>": 32013}
+    assert config.llm_config.vocab_size == 32064
