@@ -66,10 +66,13 @@ def tiny_clip_vision_config(hidden_size: int = 64, num_layers: int = 2, image_si
 
 def toy_zoo_vlm_config(zoo_dir: str = "zoo/toy", projector: str | dict[str, Any] = "mlp2x_gelu",
                        model_max_length: int = 512, conversation_template: str = "vicuna_v1.1",
-                       pad_to_square: bool = False, image_size: int | None = None) -> Any:
-    """An LLM that reads images (LLaVA, MM1 at toy size): toy LLaMA + toy CLIP vision tower from `zoo_dir` and a
-    connector (`projector`: any registered connector). A plain `OmniConfig`: no subclass, no head. `image_size`
-    runs the tower at another resolution than it was trained at (its position embeddings interpolated).
+                       pad_to_square: bool = False, image_size: int | None = None, tower: str = "clip",
+                       anyres_grids: list[list[int]] | None = None, view_separator: bool = False) -> Any:
+    """An LLM that reads images (LLaVA, MM1, xGen-MM at toy size): toy LLaMA + a toy vision tower from `zoo_dir`
+    (`tower`: "clip", or "siglip" after `python -m omni.zoo build toy --with siglip`) and a connector (`projector`: any
+    registered connector). A plain `OmniConfig`: no subclass, no head. `image_size` runs the tower at another
+    resolution than it was trained at (its position embeddings interpolated); `anyres_grids` and `view_separator`
+    turn on any-resolution views (`omni.models.plugins.anyres`).
 
     Architectures are read from the zoo's folders when this is instantiated (not when a config file is loaded)."""
     from transformers import AutoConfig
@@ -78,10 +81,15 @@ def toy_zoo_vlm_config(zoo_dir: str = "zoo/toy", projector: str | dict[str, Any]
     from omni.models.zoo import resolve_model_path
 
     llm = f"{zoo_dir}/llama"
-    vision = {"type": "clip_vision_embedding", "model_name_or_path": f"{zoo_dir}/clip", "projector": projector,
+    towers = {"clip": "clip_vision_embedding", "siglip": "siglip_vision_embedding"}
+    if tower not in towers:
+        raise ValueError(f"unknown toy vision tower {tower!r}: choose from {sorted(towers)}")
+    vision = {"type": towers[tower], "model_name_or_path": f"{zoo_dir}/{tower}", "projector": projector,
               "pad_to_square": pad_to_square}
     if image_size is not None:
         vision["image_size"] = image_size
+    if anyres_grids is not None:
+        vision.update(anyres_grids=anyres_grids, view_separator=view_separator)
     return OmniConfig(
         llm_config=AutoConfig.from_pretrained(resolve_model_path(llm)).to_dict(), llm_name_or_path=llm,
         plugins={"vision_encoder": vision},
