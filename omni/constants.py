@@ -1,4 +1,4 @@
-"""Names shared across Omni: the multimodal special tokens and the label value that the losses ignore."""
+"""Names shared across Omni: the multimodal special tokens, the label value that the losses ignore, batch keys."""
 
 IGNORE_INDEX = -100
 
@@ -11,3 +11,6 @@ DREAM_END = "<dream_end>"
 
 # Order matters: new tokens are appended to a pretrained vocabulary in this order.
 SPECIAL_TOKENS = (IM_START, IM_PATCH, IM_END, DREAM, DREAM_START, DREAM_END)
+
+# a preference pair's precomputed reference log-probabilities (one number per pair), as batch keys
+REFERENCE_KEYS = ("reference_chosen_logps", "reference_rejected_logps")

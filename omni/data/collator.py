@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from omni.constants import IGNORE_INDEX
+from omni.constants import IGNORE_INDEX, REFERENCE_KEYS
 from omni.data.datasets.stream import POSITION_KEY
 
 logger = logging.getLogger(__name__)
@@ -53,14 +53,12 @@ class DataCollator:
         # where the stream stands after this batch (its left-out samples count as consumed): the trainer saves it
         position = samples[-1].get(POSITION_KEY)
         samples = self.cap(samples)
-        length = max(len(s["input_ids"]) for s in samples)
-        input_ids = torch.full((len(samples), length), self.pad_token_id, dtype=torch.long)
-        labels = torch.full((len(samples), length), IGNORE_INDEX, dtype=torch.long)
-        attention_mask = torch.zeros((len(samples), length), dtype=torch.long)
-        for row, sample in enumerate(samples):
-            n = len(sample["input_ids"])
-            input_ids[row, :n], labels[row, :n], attention_mask[row, :n] = sample["input_ids"], sample["labels"], 1
-        batch = {"input_ids": input_ids, "labels": labels, "attention_mask": attention_mask}
+        batch = self.pad(samples, "")
+        if "rejected_input_ids" in samples[0]:  # preference pairs: the rejected answers padded the same way
+            batch.update(self.pad(samples, "rejected_"))
+            for key in REFERENCE_KEYS:
+                if samples[0].get(key) is not None:
+                    batch[key] = torch.tensor([float(s[key]) for s in samples])
         for key in PER_IMAGE_KEYS:
             tensors = [s[key] for s in samples if s.get(key) is not None]
             if tensors:
@@ -68,3 +66,15 @@ class DataCollator:
         if position is not None:
             batch["data_position"] = position
         return batch
+
+    def pad(self, samples: list[dict[str, Any]], prefix: str) -> dict[str, torch.Tensor]:
+        """`{prefix}input_ids`, `{prefix}labels` right-padded into a batch, with their `{prefix}attention_mask`."""
+        length = max(len(s[f"{prefix}input_ids"]) for s in samples)
+        input_ids = torch.full((len(samples), length), self.pad_token_id, dtype=torch.long)
+        labels = torch.full((len(samples), length), IGNORE_INDEX, dtype=torch.long)
+        attention_mask = torch.zeros((len(samples), length), dtype=torch.long)
+        for row, sample in enumerate(samples):
+            n = len(sample[f"{prefix}input_ids"])
+            input_ids[row, :n], labels[row, :n] = sample[f"{prefix}input_ids"], sample[f"{prefix}labels"]
+            attention_mask[row, :n] = 1
+        return {f"{prefix}input_ids": input_ids, f"{prefix}labels": labels, f"{prefix}attention_mask": attention_mask}

@@ -20,6 +20,7 @@ class DatasetType(str, Enum):
     Conversation = "conversation"
     InstructionInterleaved = "instruction_interleaved"
     TextOnly = "text_only"
+    Preference = "preference"  # (image(s), prompt, chosen, rejected): DPO data
 
 
 def as_dataset_type(value: DatasetType | str) -> DatasetType:

@@ -19,6 +19,9 @@ class ModelArguments:
     loss_weights: Optional[dict] = None
     # LoRA on the LLM for this stage, e.g. {"r": 8, "alpha": 16}; train it with training.trainable=LORA_TRAINABLE
     lora: Optional[dict] = None
+    # a preference stage (DPO): {"beta": 0.1, "loss_type": "sigmoid"|"robust"|"hinge"|"ipo", "label_smoothing": 0.0}
+    # on preference datasets; the reference is the model as the stage starts (without its LoRA adapters if it has them)
+    preference: Optional[dict] = None
 
 
 @dataclass

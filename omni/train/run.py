@@ -15,6 +15,7 @@ import torch
 from omni.data.builders import MultimodalTransform
 from omni.data.collator import DataCollator
 from omni.data.constants import DataManager
+from omni.models.base.preference import PreferenceSettings, attach_reference
 from omni.models.loading import build_model
 from omni.models.lora import apply_lora
 from omni.train.arguments import Arguments
@@ -42,6 +43,10 @@ def prepare_model(args: Arguments):
         model.config.set_loss_weights(dict(args.model.loss_weights))
     if args.model.lora and not model.config.lora:  # a LoRA stage on top of a plain model (a resumed one has them)
         apply_lora(model, **args.model.lora)
+    if args.model.preference is not None:
+        PreferenceSettings.from_config(args.model.preference)  # a bad β or loss type fails before any data is read
+        model.config.preference = dict(args.model.preference)
+        attach_reference(model)  # the model as this stage starts (none needed with LoRA: the adapters are switched off)
     return model, tokenizer
 
 

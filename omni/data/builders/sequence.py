@@ -236,6 +236,15 @@ class SequenceBuilder:
             self.finish(seq)
         return seq
 
+    def preference(self, prompt: str, images: Any, chosen: str, rejected: str) -> tuple[Sequence, Sequence]:
+        """The chat prompt answered with the chosen answer, and with the rejected one (DPO): only answers are learnt."""
+        pair = []
+        for answer in (chosen, rejected):
+            seq = self.chat_prompt(prompt, images)
+            self.add_text(seq, " " + answer, learn=True)
+            pair.append(self.finish(seq))
+        return pair[0], pair[1]
+
     def chat_prompt(self, question: str, images: Any = None) -> Sequence:
         """`<s> SYSTEM USER: [image…] question ASSISTANT:`: the prefix a chat model answers (as trained in stage III)."""
         return self.user_turn(self.start(), question, images, first=True)

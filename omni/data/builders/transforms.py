@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from omni.constants import REFERENCE_KEYS
 from omni.data.builders.sequence import Sequence, SequenceBuilder
 
 
@@ -72,6 +73,8 @@ class MultimodalTransform:
         raise ValueError(f"unknown sample kind {kind!r}")
 
     def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
+        if sample["kind"] == "preference":
+            return self.preference(sample)
         rng = random.Random(zlib.crc32(f"{self.seed}-{sample['key']}".encode()))
         seq = self.sequence(sample, rng)
         out: dict[str, Any] = {"input_ids": torch.tensor(seq.input_ids), "labels": torch.tensor(seq.labels)}
@@ -83,4 +86,21 @@ class MultimodalTransform:
             if self.head_preprocess is None:
                 raise ValueError("a sample creates images but the model has no diffusion head")
             out["dream_pixel_values"] = self.head_preprocess(seq.dream_images)
+        return out
+
+    def preference(self, sample: dict[str, Any]) -> dict[str, Any]:
+        """A preference pair: the chosen answer as `input_ids`/`labels`, the rejected one as `rejected_*`, the
+        prompt's images once (both answers read them), and precomputed reference log-probabilities if given."""
+        chosen, rejected = self.builder.preference(sample["prompt"], sample["images"], sample["chosen"],
+                                                   sample["rejected"])
+        out: dict[str, Any] = {"input_ids": torch.tensor(chosen.input_ids), "labels": torch.tensor(chosen.labels),
+                               "rejected_input_ids": torch.tensor(rejected.input_ids),
+                               "rejected_labels": torch.tensor(rejected.labels)}
+        if chosen.input_images:
+            if self.vision_preprocess is None:
+                raise ValueError("a preference pair has images but the model has no vision encoder")
+            out.update(self.vision_preprocess(chosen.input_images))
+        for key in REFERENCE_KEYS:
+            if (sample.get("meta") or {}).get(key) is not None:
+                out[key] = float(sample["meta"][key])
         return out

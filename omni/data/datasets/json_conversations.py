@@ -1,5 +1,6 @@
-"""LLaVA-style annotation JSON + image folder (`{"id", "image", "conversations"}` entries). Entries that are malformed
-or whose image is missing or undecodable are skipped and counted."""
+"""LLaVA-style annotation JSON + image folder (`{"id", "image", "conversations"}` entries; a preference dataset's
+entries are preference records, `omni.data.datasets.preference`). Entries that are malformed or whose image is missing
+or undecodable are skipped and counted."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 
 from PIL import Image
 
-from omni.data.dataset_info import JsonDatasetInfo
+from omni.data.dataset_info import DatasetType, JsonDatasetInfo
 from omni.data.datasets.indexed import IndexedStream
+from omni.data.datasets.preference import parse_preference
 from omni.data.datasets.stream import BadSample
 
 
@@ -35,13 +37,20 @@ def place_images(key: Any, turns: list[dict[str, str]], count: int) -> list[dict
     return turns
 
 
-def parse_entry(entry: Any, image_root: Path) -> dict[str, Any]:
+def parse_entry(entry: Any, image_root: Path, preference: bool = False) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise BadSample(str(entry)[:40], "malformed entry", "not a JSON object")
     key = entry.get("id")
-    names = entry.get("image") or []
+    names = entry.get("image") or entry.get("images") or entry.get("image_path") or []
     names = [names] if isinstance(names, str) else list(names)
+    images = load_images(key, names, image_root)
+    if preference:
+        return parse_preference(key, entry, images)
     turns = place_images(key, check_turns(key, entry.get("conversations")), len(names))
+    return {"kind": "conversation", "conversations": turns, "images": images, "key": str(key or ""), "meta": entry}
+
+
+def load_images(key: Any, names: list[str], image_root: Path) -> list[Image.Image]:
     images = []
     for name in names:
         path = image_root / name
@@ -52,7 +61,7 @@ def parse_entry(entry: Any, image_root: Path) -> dict[str, Any]:
                 images.append(image.convert("RGB"))
         except OSError as error:
             raise BadSample(key, "undecodable image", f"{path}: {error}") from None
-    return {"kind": "conversation", "conversations": turns, "images": images, "key": str(key or ""), "meta": entry}
+    return images
 
 
 class JsonConversationDataset(IndexedStream):
@@ -67,7 +76,7 @@ class JsonConversationDataset(IndexedStream):
         return len(self.entries)
 
     def sample(self, index: int) -> dict[str, Any]:
-        sample = parse_entry(self.entries[index], self.image_root)
+        sample = parse_entry(self.entries[index], self.image_root, self.info.dataset_type == DatasetType.Preference)
         if not sample["key"]:
             sample["key"] = f"{self.info.name}-{index}"
         return sample

@@ -18,6 +18,7 @@ from typing import Any
 import webdataset as wds
 
 from omni.data.dataset_info import DatasetType
+from omni.data.datasets.preference import parse_preference
 from omni.data.datasets.stream import POSITION_KEY, BadSample, ResumableStream, SkipCounter, Slot
 
 IMAGE_KEYS = ("jpg", "jpeg", "png", "webp")
@@ -92,12 +93,17 @@ def to_instruction_interleaved(sample: dict[str, Any]) -> dict[str, Any]:
     return {**document, "kind": "instruction_interleaved", "instruction": instruction.strip()}
 
 
+def to_preference(sample: dict[str, Any]) -> dict[str, Any]:
+    return parse_preference(sample["__key__"], _meta(sample), _images(sample))
+
+
 PARSERS: dict[DatasetType, Callable[[dict[str, Any]], dict[str, Any]]] = {
     DatasetType.ImageTextPair: to_pair,
     DatasetType.Conversation: to_conversation,
     DatasetType.InterleavedImageText: to_interleaved,
     DatasetType.InstructionInterleaved: to_instruction_interleaved,
     DatasetType.TextOnly: to_text,
+    DatasetType.Preference: to_preference,
 }
 
 

@@ -27,6 +27,10 @@ class OmniConfig(PreTrainedConfig):
     special_token_ids: dict | None = None
     # the weight of each named loss the model returns is its config's `loss_weight_<name>` (one home for all of them)
     loss_weight_lm: float = 1.0
+    # a preference stage (DPO and its variants, omni.models.base.preference): {"beta", "loss_type", "label_smoothing"};
+    # its loss, on preference batches, is weighted by `loss_weight_preference`
+    preference: dict | None = None
+    loss_weight_preference: float = 1.0
     model_max_length: int = 2048
     # the chat format of conversations (omni.data.builders.sequence.TEMPLATES), kept with the model so that inference
     # builds prompts exactly as training did

@@ -27,6 +27,15 @@ from omni.constants import IGNORE_INDEX, IM_PATCH
 from omni.data.builders.sequence import SequenceBuilder
 from omni.models.base.configuration_omni import OmniConfig
 from omni.models.base.llm import build_llm, load_llm
+from omni.models.base.preference import (
+    REFERENCE_KEYS,
+    PreferenceSettings,
+    adapters_disabled,
+    answer_logprobs,
+    preference_losses,
+    reference_model,
+    stack_pairs,
+)
 from omni.models.plugins import EncoderPlugin, HeadPlugin, Plugin, QueriesPlugin, build_plugin
 
 
@@ -198,7 +207,9 @@ class OmniForCausalLM(OmniPreTrainedModel):
     def normaliser_counts(batch: dict[str, Any]) -> dict[str, float]:
         """What this micro-batch contributes to each loss's normaliser, by the forward argument that takes it. The
         trainer sums these over an accumulated, all-ranks batch, so losses summed over micro-batches equal the full
-        batch's loss."""
+        batch's loss. A preference batch is normalised by its pairs."""
+        if "rejected_input_ids" in batch:
+            return {"num_pairs": float(batch["input_ids"].shape[0])}
         return {"num_label_tokens": float((batch["labels"][:, 1:] != IGNORE_INDEX).sum())}
 
     # ---- forward -------------------------------------------------------------------------------------------------
@@ -238,7 +249,10 @@ class OmniForCausalLM(OmniPreTrainedModel):
         **inputs: Any,
     ) -> OmniOutput:
         """`num_label_tokens` (and a specialisation's other normalisers, see `normaliser_counts`): counts over a whole
-        accumulated (and global) batch; by default this micro-batch's own."""
+        accumulated (and global) batch; by default this micro-batch's own. A batch with `rejected_input_ids` is a
+        preference batch (`preference_forward`)."""
+        if inputs.get("rejected_input_ids") is not None:
+            return self.preference_forward(input_ids, attention_mask, labels, pixel_values, image_patch_mask, **inputs)
         slots = self.slot_masks(input_ids)
         embeds = self.embed_inputs(input_ids, pixel_values, slots, image_patch_mask)
         outputs = self.llm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=False)
@@ -249,14 +263,64 @@ class OmniForCausalLM(OmniPreTrainedModel):
         used = {role: bool(mask.any()) for role, mask in slots.items()}
         losses.update(self.extra_losses(hidden_states, slots, inputs, used))
         loss = sum((self.config.loss_weight(name) * value for name, value in losses.items()), zero)
-        # Plugins this batch did not use still join the graph with a zero: under FSDP every rank must reduce the same
-        # gradients, whatever mix of samples it drew.
+        return self.make_output(loss=self._with_idle_plugins(loss, used), logits=logits, hidden_states=hidden_states,
+                                metrics={f"{name}_loss": value.detach() for name, value in losses.items()})
+
+    def _with_idle_plugins(self, loss: torch.Tensor, used: dict[str, bool]) -> torch.Tensor:
+        """Plugins this batch did not use still join the graph with a zero: under FSDP every rank must reduce the same
+        gradients, whatever mix of samples it drew."""
         idle = [p for plugin in self.plugins.values() if not used.get(plugin.role, False)
                 for p in plugin.parameters() if p.requires_grad]
         if idle and torch.is_grad_enabled():
             loss = loss + 0.0 * sum(p.sum() for p in idle)
-        return self.make_output(loss=loss, logits=logits, hidden_states=hidden_states,
-                                metrics={f"{name}_loss": value.detach() for name, value in losses.items()})
+        return loss
+
+    def answer_logprobs(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor,
+                        image_inputs: dict[str, torch.Tensor | None], average: bool = False) -> torch.Tensor:
+        """log p(labelled tokens) per row (summed, or averaged per token): what preference losses compare."""
+        embeds = self.embed_inputs(input_ids, image_inputs.get("pixel_values"), None, image_inputs.get("image_patch_mask"))
+        hidden = self.llm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=False).last_hidden_state
+        return answer_logprobs(self.llm.get_output_embeddings()(hidden), labels, average)
+
+    def preference_forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None, labels: torch.Tensor,
+                           pixel_values: torch.Tensor | None = None, image_patch_mask: torch.Tensor | None = None,
+                           num_pairs: Any = None, **inputs: Any) -> OmniOutput:
+        """The preference loss of chosen (`input_ids`, `labels`) against rejected (`rejected_*`) answers to the same
+        prompts and images, against the reference (omni.models.base.preference); `num_pairs`: the global count."""
+        settings = PreferenceSettings.from_config(self.config.preference)
+        pad = self.config.llm_config.pad_token_id or 0
+        ids, stacked_labels, mask = stack_pairs(input_ids, labels, attention_mask, inputs["rejected_input_ids"],
+                                                inputs["rejected_labels"], inputs.get("rejected_attention_mask"), pad)
+        images = {"pixel_values": None if pixel_values is None else torch.cat([pixel_values] * 2),
+                  "image_patch_mask": None if image_patch_mask is None else torch.cat([image_patch_mask] * 2)}
+        average = settings.loss_type == "ipo"
+        policy = self.answer_logprobs(ids, mask, stacked_labels, images, average)
+        if all(inputs.get(key) is not None for key in REFERENCE_KEYS):  # precomputed once
+            reference = torch.cat([inputs[key].to(policy) for key in REFERENCE_KEYS])
+        else:
+            with torch.no_grad():
+                copy = reference_model(self)
+                if copy is not None:
+                    reference = copy.to(ids.device).answer_logprobs(ids, mask, stacked_labels, images, average)
+                elif self.config.lora:
+                    with adapters_disabled(self.llm):
+                        reference = self.answer_logprobs(ids, mask, stacked_labels, images, average)
+                else:
+                    raise ValueError("a preference batch needs a reference: LoRA on the LLM (the model without its "
+                                     "adapters), a frozen copy (omni.models.base.preference.attach_reference), or "
+                                     "precomputed reference_chosen_logps / reference_rejected_logps in the batch")
+        pairs = input_ids.shape[0]
+        losses, chosen_rewards, rejected_rewards = preference_losses(policy[:pairs], policy[pairs:], reference[:pairs],
+                                                                     reference[pairs:], settings)
+        count = num_pairs if num_pairs is not None else pairs
+        value = losses.sum() / count
+        used = {"encoder": pixel_values is not None}
+        metrics = {"preference_loss": value.detach(), "reward_chosen": chosen_rewards.sum() / count,
+                   "reward_rejected": rejected_rewards.sum() / count,
+                   "reward_accuracy": (chosen_rewards > rejected_rewards).float().sum() / count,
+                   "reward_margin": (chosen_rewards - rejected_rewards).sum() / count}
+        return self.make_output(loss=self._with_idle_plugins(self.config.loss_weight("preference") * value, used),
+                                metrics=metrics)
 
     def make_output(self, **fields: Any) -> OmniOutput:
         return OmniOutput(**fields)
