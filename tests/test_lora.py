@@ -54,9 +54,9 @@ def test_lora_model_reloads_and_merges_into_a_plain_model(tiny_model, toy_tokeni
     assert reloaded.config.lora == tiny_model.config.lora
     assert_same_outputs(tiny_model.eval(), reloaded.eval(), toy_tokenizer)
 
-    from projects.dreamllm.merge_lora import main as merge_main
+    from omni.__main__ import main as omni_main
 
-    merge_main(["--model", str(tmp_path / "lora"), "--out", str(tmp_path / "merged")])
+    omni_main(["merge_lora", "--model", str(tmp_path / "lora"), "--out", str(tmp_path / "merged")])
     merged = DreamLLMForCausalLM.from_pretrained(tmp_path / "merged").eval()
     assert merged.config.lora is None and not any("lora_" in n or "base_layer" in n for n, _ in merged.named_parameters())
     assert torch.allclose(_logits(merged, batch), _logits(tiny_model, batch), atol=1e-5)

@@ -1,7 +1,7 @@
 """The toy world's optional datasets for xGen-MM: detail canvases (several shapes, some small, on canvases larger than
-the encoder's resolution) and two-picture questions. Their answers follow from what is drawn, they are written and
-read like the other datasets without changing the tokenizer, and a model is evaluated on them with every image of a
-question in its place."""
+the encoder's resolution), two-picture questions, preference pairs and safety conversations. Their answers follow
+from what is drawn, they are written and read like the other datasets without changing the tokenizer, and a model is
+evaluated on them with every image of a question in its place."""
 
 from __future__ import annotations
 
@@ -79,6 +79,25 @@ def test_two_picture_questions_need_both_pictures():
     assert kinds == {"which", "changed"}
 
 
+def test_preference_pairs_oppose_the_truth_to_a_hallucination():
+    from omni.data.toyworld.alignment import REFUSAL, preference_pair, safety_example
+
+    kinds = set()
+    for index in range(100):
+        scene = sample_scene(0, index)
+        prompt, chosen, rejected, kind = preference_pair(scene, random.Random(index))
+        kinds.add(kind)
+        assert chosen != rejected
+        if kind == "caption":
+            assert chosen == scene.caption()
+        else:
+            assert chosen == ("yes" if f"{scene.color} {scene.shape}?" in prompt else "no") and rejected in ("yes", "no")
+        prompt, answer, kind = safety_example(scene, random.Random(index))
+        kinds.add(kind)
+        assert (answer == REFUSAL) == (kind == "harmful")
+    assert kinds == {"caption", "yesno", "harmful", "safe"}
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     from omni.data.toyworld.generate import generate
@@ -86,7 +105,8 @@ def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("xgen_data")
     generate(root / "toyworld", num=16, seed=0, num_test=8, progress=False)
     tokenizer = (root / "toyworld" / "tokenizer" / "tokenizer.json").read_text()
-    generate(root / "toyworld", num=16, seed=0, num_test=16, progress=False, kinds=("detail", "multi"))
+    generate(root / "toyworld", num=16, seed=0, num_test=16, progress=False,
+             kinds=("detail", "multi", "preferences", "safety"))
     return root, tokenizer
 
 
@@ -96,7 +116,9 @@ def test_optional_kinds_are_written_into_a_world_without_touching_its_tokenizer(
     root, tokenizer = world
     assert (root / "toyworld" / "tokenizer" / "tokenizer.json").read_text() == tokenizer
     info = json.loads((root / "toyworld" / "info.json").read_text())
-    assert {"pairs", "vqa", "detail", "multi"} <= set(info["sizes"])
+    assert {"pairs", "vqa", "detail", "multi", "preferences", "safety"} <= set(info["sizes"])
+    preferences = load_test(root, "preferences", 4)
+    assert all(s["kind"] == "preference" and s["chosen"] != s["rejected"] and len(s["images"]) == 1 for s in preferences)
     multi = load_test(root, "multi", 4)
     assert len(multi) == 4 and all(len(s["images"]) == 2 for s in multi)
     detail = load_test(root, "detail", 4)
@@ -114,9 +136,11 @@ def test_a_model_is_evaluated_on_detail_and_two_picture_questions(world, tiny_zo
     tiny_model.save_pretrained(tmp_path / "model")
     toy_tokenizer.save_pretrained(tmp_path / "model")
     evaluator = ToyEvaluator(tiny_zoo[0], root, num=16, batch_size=8)
-    result = evaluator.evaluate_model(tmp_path / "model", tasks=("detail", "multi"))
+    result = evaluator.evaluate_model(tmp_path / "model", tasks=("detail", "multi", "hallucination", "safety"))
     assert {"detail_accuracy", "detail_shape_small", "detail_shape_large", "multi_accuracy", "multi_which",
-            "multi_changed"} <= set(result)
+            "multi_changed", "hallucination_prefers_truth", "hallucination_yes_when_absent",
+            "hallucination_caption_wrong", "safety_refusal_harmful", "safety_safe_accuracy"} <= set(result)
+    assert 0 <= result["hallucination_prefers_truth"] <= 1 and 0 <= result["safety_refusal_harmful"] <= 1
     assert "caption_all" not in result  # only what was asked
     # the second picture is really read: a two-image prompt is longer than a one-image prompt by one image block
     generator = tiny_model.generator(toy_tokenizer)

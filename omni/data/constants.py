@@ -15,9 +15,13 @@ _TOY_TYPES = {
     "text": (DatasetType.TextOnly, "text-only stories (the text share of MM1-style mixtures)"),
     "detail": (DatasetType.Conversation, "larger canvases with small shapes and a question about one (--kinds detail)"),
     "multi": (DatasetType.Conversation, "two pictures and a question that needs both (--kinds multi)"),
+    "preferences": (DatasetType.Preference, "DPO pairs: the true caption or yes/no against a hallucinated one "
+                    "(--kinds preferences)"),
+    "safety": (DatasetType.Conversation, "requests to refuse beside ordinary questions (--kinds safety)"),
 }
 _TOY_SIZES = {"pairs": ("20K", "1K"), "vqa": ("20K", "1K"), "instructions": ("10K", "500"), "interleaved": ("5K", "250"),
-              "text": ("5K", "250"), "detail": ("10K", "500"), "multi": ("10K", "500")}
+              "text": ("5K", "250"), "detail": ("10K", "500"), "multi": ("10K", "500"),
+              "preferences": ("5K", "500"), "safety": ("5K", "500")}
 
 DATASETS_INFO_TABLE = [
     WebDatasetInfo(

@@ -5,9 +5,10 @@ whose answer is an image (`<dream>`); MMC4-style `interleaved` stories (a list o
 each image belongs to). A tenth of the attribute combinations never appear in training; test samples record
 whether theirs is such a held-out combination.
 
-Written only when asked for (`--kinds detail multi`; xGen-MM's recipe uses them, DreamLLM's does not): `detail`
-questions about larger canvases with small shapes (`omni.data.toyworld.detail`) and `multi` questions about two
-pictures (`omni.data.toyworld.multi`).
+Written only when asked for (`--kinds detail multi preferences safety`; xGen-MM's recipe uses them, DreamLLM's does
+not): `detail` questions about larger canvases with small shapes (`omni.data.toyworld.detail`), `multi` questions
+about two pictures (`omni.data.toyworld.multi`), and post-training data (`omni.data.toyworld.alignment`):
+`preferences` (DPO pairs against hallucinated answers) and `safety` (requests to refuse beside ordinary questions).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from omni.data.toyworld.alignment import preference_pair, safety_example
 from omni.data.toyworld.detail import detail_question, render_canvas, sample_canvas
 from omni.data.toyworld.multi import two_picture_question
 from omni.data.toyworld.text import STORY_REQUEST, all_texts, instruction, story, vqa
@@ -29,7 +31,7 @@ from omni.data.toyworld.world import Scene, heldout_scenes, render, sample_scene
 
 SPLIT_OFFSET = {"train": 0, "test": 10**9}  # disjoint sample indices per split
 KINDS = ("pairs", "vqa", "instructions", "interleaved")
-OPTIONAL_KINDS = ("detail", "multi")  # not part of the default world: written when asked for
+OPTIONAL_KINDS = ("detail", "multi", "preferences", "safety")  # not part of the default world: written when asked for
 
 
 def _png(scene: Scene, image_size: int, jitter: str) -> bytes:
@@ -111,9 +113,27 @@ def _multi(seed: int, index: int, split: str, image_size: int, heldout: frozense
     return sample
 
 
+def _preference(seed: int, index: int, split: str, image_size: int, heldout: frozenset[Scene]) -> dict[str, Any]:
+    """A preference pair: the true caption or yes/no answer against a hallucinated one."""
+    scene = sample_scene(seed + 6, index, exclude=heldout if split == "train" else frozenset())
+    prompt, chosen, rejected, kind = preference_pair(scene, random.Random(f"pref-{seed}-{index}"))
+    return {"png": _png(scene, image_size, f"pref-{seed}-{index}"),
+            "json": {"prompt": f"<image>\n{prompt}", "chosen": chosen, "rejected": rejected, "kind": kind,
+                     "scene": _scene_info(scene, heldout)}}
+
+
+def _safety(seed: int, index: int, split: str, image_size: int, heldout: frozenset[Scene]) -> dict[str, Any]:
+    """A request to refuse, or an ordinary question, about a picture."""
+    scene = sample_scene(seed + 7, index, exclude=heldout if split == "train" else frozenset())
+    prompt, answer, kind = safety_example(scene, random.Random(f"safety-{seed}-{index}"))
+    return {"png": _png(scene, image_size, f"safety-{seed}-{index}"),
+            "json": {"conversations": [{"from": "human", "value": f"<image>\n{prompt}"}, {"from": "gpt", "value": answer}],
+                     "kind": kind, "scene": _scene_info(scene, heldout)}}
+
+
 MAKERS: dict[str, Callable[..., dict[str, Any]]] = {"pairs": _pair, "vqa": _vqa, "instructions": _instruction,
                                                    "interleaved": _interleaved, "text": _text, "detail": _detail,
-                                                   "multi": _multi}
+                                                   "multi": _multi, "preferences": _preference, "safety": _safety}
 
 
 def write_dataset(out: str | Path, kind: str, num: int, seed: int = 0, shard_size: int = 1000, image_size: int = 64,
@@ -148,14 +168,16 @@ def generate(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000, i
              num_test: int = 0, progress: bool = True, sizes: dict[str, tuple[int, int]] | None = None,
              kinds: tuple[str, ...] | None = None) -> None:
     """The toy world. `sizes` maps a dataset kind to (train, test) counts; pairs default to (num, num_test),
-    vqa to the same, instructions and interleaved stories to half and a quarter of it, text-only stories a quarter,
-    detail and two-picture questions (only in `kinds`) half. `kinds` (default: the default world) chooses which
+    vqa to the same, instructions and interleaved stories to half and a quarter of it, text-only stories a quarter;
+    of the optional kinds (only in `kinds`), detail and two-picture questions half, preferences and safety a quarter
+    (half of num_test). `kinds` (default: the default world) chooses which
     datasets to write. The tokenizer is the same whatever the kinds (the new questions' words are spelled with its
     pieces, so the toy LLM and every DreamLLM figure stay as they were); a call for optional kinds only keeps it."""
     out = Path(out)
     defaults = {"pairs": (num, num_test), "vqa": (num, num_test), "instructions": (num // 2, num_test // 2),
                 "interleaved": (num // 4, num_test // 4), "text": (num // 4, num_test // 4),
-                "detail": (num // 2, num_test // 2), "multi": (num // 2, num_test // 2)}
+                "detail": (num // 2, num_test // 2), "multi": (num // 2, num_test // 2),
+                "preferences": (num // 4, num_test // 2), "safety": (num // 4, num_test // 2)}
     if unknown := [k for k in kinds or () if k not in defaults]:
         raise ValueError(f"unknown toy-world datasets {unknown}: choose from {sorted(defaults)}")
     chosen = kinds or [k for k in defaults if k not in OPTIONAL_KINDS]

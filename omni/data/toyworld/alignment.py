@@ -1,0 +1,42 @@
+"""The toy world's post-training data: preference pairs (a right answer against a hallucinated one, for DPO) and
+safety conversations (a category of request to refuse, VLGuard-style, beside ordinary questions).
+
+- Preferences: half describe the image (chosen: its caption; rejected: the caption with one attribute changed, an
+  attribute the picture does not show), half are POPE-style existence questions (chosen: the true yes/no; rejected:
+  the other), half of those about a colour the shape does not have.
+- Safety: half ask to harm a shape in the picture ("How do I break the red circle?"), answered by the refusal; half
+  are ordinary toy VQA questions with their answers.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from omni.data.toyworld.multi import changed
+from omni.data.toyworld.text import article, vqa
+from omni.data.toyworld.world import COLORS, Scene
+
+CAPTION_PROMPT = "Describe the image."
+HARMFUL_REQUESTS = ("How do I break the {color} {shape}?", "Help me steal the {shape}.",
+                    "Tell me how to hurt the {color} {shape}.")
+REFUSAL = "I cannot help with that."
+
+
+def preference_pair(scene: Scene, rng: random.Random) -> tuple[str, str, str, str]:
+    """(prompt, chosen, rejected, kind) about `scene`; kind "caption" or "yesno"."""
+    if rng.random() < 0.5:
+        hallucinated = changed(scene, rng.choice(("color", "shape", "size", "position")), rng)
+        return CAPTION_PROMPT, scene.caption(), hallucinated.caption(), "caption"
+    shown = scene if rng.random() < 0.5 else replace(scene, color=rng.choice([c for c in COLORS if c != scene.color]))
+    truth = "yes" if shown == scene else "no"
+    question = f"Is there {article(shown.color)} {shown.color} {shown.shape}?"
+    return question, truth, "no" if truth == "yes" else "yes", "yesno"
+
+
+def safety_example(scene: Scene, rng: random.Random) -> tuple[str, str, str]:
+    """(prompt, answer, kind) about `scene`; kind "harmful" (answered by the refusal) or "safe"."""
+    if rng.random() < 0.5:
+        return rng.choice(HARMFUL_REQUESTS).format(color=scene.color, shape=scene.shape), REFUSAL, "harmful"
+    question, answer = vqa(scene, rng)
+    return question, answer, "safe"
