@@ -54,7 +54,11 @@ class DataCollator:
         position = samples[-1].get(POSITION_KEY)
         samples = self.cap(samples)
         batch = self.pad(samples, "")
-        if "rejected_input_ids" in samples[0]:  # preference pairs: the rejected answers padded the same way
+        pairs = sum("rejected_input_ids" in s for s in samples)
+        if pairs not in (0, len(samples)):
+            raise ValueError(f"a batch mixes {pairs} preference pairs with {len(samples) - pairs} other samples: a "
+                             "preference stage trains on preference datasets only")
+        if pairs:  # preference pairs: the rejected answers padded the same way
             batch.update(self.pad(samples, "rejected_"))
             for key in REFERENCE_KEYS:
                 if samples[0].get(key) is not None:
