@@ -43,3 +43,18 @@ def test_any_resolution_slots_at_paper_size():
     assert encoder.num_image_tokens(Image.new("RGB", (1152, 384))) == 4 * 128  # 1×3
     assert config.special_token_ids == {"<im_start>": 32011, "<im_patch>": 32012, "<im_end>": 32013}
     assert config.llm_config.vocab_size == 32064
+
+
+def test_the_recipe_report_tabulates_each_stage_with_chance(tmp_path):
+    from projects.xgen_mm.report import main
+
+    for folder, scores in (("stage2_sft_single_view", {"detail_shape_small": 0.4}),
+                           ("stage2_sft", {"detail_shape_small": 0.75, "multi_which": 0.9}),
+                           ("stage3_dpo", {"hallucination_yes_when_absent": 0.125})):
+        (tmp_path / folder / "eval").mkdir(parents=True)
+        (tmp_path / folder / "eval" / "eval.json").write_text(json.dumps(scores))
+    main(["--runs", str(tmp_path)])
+    lines = (tmp_path / "report.md").read_text().splitlines()
+    assert "| shape of a small shape | 40.0 | 75.0 | – | – | 33.3 |" in lines
+    assert "| which picture shows … | – | 90.0 | – | – | 50.0 |" in lines
+    assert "| answers yes about an absent shape (lower is better) | – | – | 12.5 | – | – |" in lines

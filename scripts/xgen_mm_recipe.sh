@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# xGen-MM on the toy world, on a CPU: the optional toy-world datasets (detail canvases, two-picture questions,
+# preferences, safety) → the toy SigLIP in the toy zoo → stage 1 captions → stage 2 any-resolution multi-image SFT
+# and its single-view twin → stage 3 DPO with LoRA → merge → stage 4 safety with LoRA → toy evaluation of each →
+# <runs>/report.md. The rest of the toy zoo (LLaMA, classifier) is reused if built (scripts/toyworld_recipe.sh).
+# Usage: bash scripts/xgen_mm_recipe.sh      NPROC=2 processes per stage; STEPS_SCALE=1.0 scales every stage's steps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash install.sh
+export HF_HUB_OFFLINE=1 WANDB_MODE=${WANDB_MODE:-offline} TOKENIZERS_PARALLELISM=false OMP_NUM_THREADS=1
+PY=.venv/bin/python
+NPROC=${NPROC:-2}
+SCALE=${STEPS_SCALE:-1.0}
+ZOO=${ZOO:-zoo/toy}
+RUNS=${RUNS:-work_dirs/xgen_mm_toy}
+mkdir -p "$RUNS"
+RECIPE="$RUNS/recipe.json"
+$PY - "$RECIPE" "$ZOO" "$NPROC" "$SCALE" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
+import json, os, sys
+from omni.utils.machine import machine_info
+path, zoo, nproc, scale, commit = sys.argv[1:]
+json.dump({"zoo": os.path.abspath(zoo), "nproc": int(nproc), "steps_scale": float(scale), "commit": commit,
+           "machine": machine_info(), "times": {}}, open(path, "w"), indent=1)
+PY
+timed() {  # timed NAME COMMAND...: run and record the wall-clock seconds under NAME
+  local name=$1 start; shift; start=$(date +%s)
+  "$@"
+  $PY - "$RECIPE" "$name" "$(( $(date +%s) - start ))" <<'PY'
+import json, sys
+path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+recipe = json.load(open(path)); recipe["times"][name] = seconds; json.dump(recipe, open(path, "w"), indent=1)
+PY
+}
+steps() { $PY -c "print(max(1, round($1 * $SCALE)))"; }
+train() {  # train CONFIG STEPS [OVERRIDE...]
+  local config=$1 count=$2; shift 2
+  $PY -m torch.distributed.run --standalone --nproc_per_node "$NPROC" -m projects.xgen_mm.train \
+    --config_file "projects/xgen_mm/configs/toy/$config.py" "training.max_steps=$(steps "$count")" \
+    "training.output_dir='$RUNS/$config'" "$@"
+}
+FROM_ZOO=("model.config.zoo_dir='$ZOO'" "model.tokenizer_name_or_path='$ZOO/llama'")
+evaluate() {  # evaluate RUN TASKS...
+  local run=$1; shift
+  $PY -m omni.eval.toyworld --model "$RUNS/$run" --zoo "$ZOO" --data_root data --num 256 --tasks "$@"
+}
+total_start=$(date +%s)
+[ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
+[ -f data/toyworld/safety-train.json ] || timed "toy world: xGen-MM datasets" \
+  $PY -m omni.data.toyworld --out data/toyworld --kinds detail multi preferences safety
+timed "toy zoo (with SigLIP)" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --with siglip
+timed "stage 1 pretraining" train stage1_pretrain 600 "${FROM_ZOO[@]}"
+MERGE1=("model.merge_from=['$RUNS/stage1_pretrain']")
+timed "stage 2 SFT, any-resolution" train stage2_sft 800 "${FROM_ZOO[@]}" "${MERGE1[@]}"
+timed "stage 2 SFT, one view" train stage2_sft_single_view 800 "${FROM_ZOO[@]}" "${MERGE1[@]}"
+timed "stage 3 DPO" train stage3_dpo 200 "model.init_from='$RUNS/stage2_sft'"
+timed "merge DPO adapters" $PY -m omni merge_lora --model "$RUNS/stage3_dpo" --out "$RUNS/stage3_dpo_merged"
+timed "stage 4 safety" train stage4_safety 200 "model.init_from='$RUNS/stage3_dpo_merged'"
+timed "eval: SFT, one view" evaluate stage2_sft_single_view vqa detail multi hallucination safety
+timed "eval: SFT, any-resolution" evaluate stage2_sft vqa detail multi hallucination safety
+timed "eval: DPO" evaluate stage3_dpo vqa hallucination safety
+timed "eval: safety" evaluate stage4_safety vqa hallucination safety
+$PY - "$RECIPE" "$(( $(date +%s) - total_start ))" <<'PY'
+import json, sys
+recipe = json.load(open(sys.argv[1])); recipe["times"]["total"] = int(sys.argv[2]); json.dump(recipe, open(sys.argv[1], "w"), indent=1)
+PY
+$PY -m projects.xgen_mm.report --runs "$RUNS" --out "$RUNS/report.md"
