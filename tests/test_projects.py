@@ -87,7 +87,7 @@ def test_init_from_with_a_config_and_unknown_loss_weights_fail_loudly(tiny_zoo, 
     with pytest.raises(ValueError, match="model.config would be ignored"):
         build_model({"_target_": "omni.models.presets.toy_zoo_vlm_config"}, None, str(tmp_path))
     config = toy_zoo_vlm_config(str(zoo))
-    with pytest.raises(ValueError, match=r"has no loss \['vm'\]; its losses are \['lm'\]"):
+    with pytest.raises(ValueError, match=r"has no loss \['vm'\]; its losses are \['lm', 'preference'\]"):
         config.set_loss_weights({"vm": 1.0})
 
 

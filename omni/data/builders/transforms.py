@@ -73,7 +73,7 @@ class MultimodalTransform:
         raise ValueError(f"unknown sample kind {kind!r}")
 
     def __call__(self, sample: dict[str, Any]) -> dict[str, Any]:
-        if sample["kind"] == "preference":
+        if sample.get("kind") == "preference":
             return self.preference(sample)
         rng = random.Random(zlib.crc32(f"{self.seed}-{sample['key']}".encode()))
         seq = self.sequence(sample, rng)
