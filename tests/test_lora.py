@@ -13,7 +13,7 @@ from tests.test_models import assert_same_outputs, make_batch
 
 def _logits(model, batch):
     with torch.no_grad():
-        return model(**{k: v for k, v in batch.items() if k != "dream_pixel_values"}).logits
+        return model(**{k: v for k, v in batch.items() if k != "dream_pixel_values"}, return_logits=True).logits
 
 
 def _train(model, batch, steps=3):

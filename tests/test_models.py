@@ -43,15 +43,15 @@ def assert_same_outputs(model, again, tokenizer):
     """A reloaded model gives the same logits and (same-seeded) diffusion loss as the one that was saved."""
     batch = make_batch(model, tokenizer)
     torch.manual_seed(1)
-    a = model(**batch)
+    a = model(**batch, return_logits=True)
     torch.manual_seed(1)
-    b = again(**batch)
+    b = again(**batch, return_logits=True)
     assert torch.equal(a.logits, b.logits) and torch.equal(a.vm_loss, b.vm_loss)
 
 
 def test_forward_shapes_and_finite_losses(tiny_model, toy_tokenizer):
     batch = make_batch(tiny_model, toy_tokenizer)
-    out = tiny_model(**batch)
+    out = tiny_model(**batch, return_logits=True)
     assert out.logits.shape == (*batch["input_ids"].shape, tiny_model.config.llm_config.vocab_size)
     assert torch.isfinite(out.loss) and out.lm_loss > 0 and out.vm_loss > 0
     weights = tiny_model.config
@@ -266,3 +266,28 @@ def test_parameter_groups_take_per_module_learning_rates(tiny_model):
     llm_norm = next(n for n in named if n.startswith("llm.") and "norm" in n)
     assert by_id[id(named[llm_weight])] == (1e-4, 0.1) and by_id[id(named[llm_norm])] == (1e-4, 0.0)
     assert sum(len(g["params"]) for g in groups) == sum(p.requires_grad for p in tiny_model.parameters())
+
+
+def test_the_lm_loss_reads_logits_only_where_labels_are(tiny_model, toy_tokenizer):
+    """Training with labels makes no full (B, T, V) logits; the loss and its gradients equal the full-logits loss."""
+    import torch.nn.functional as F
+
+    from omni.constants import IGNORE_INDEX
+
+    batch = make_batch(tiny_model, toy_tokenizer)
+    tiny_model.train()
+    out = tiny_model(**batch)
+    assert out.logits is None
+    labels = batch["labels"]
+    hidden = out.hidden_states.detach().requires_grad_(True)
+    tiny_model.lm_loss(hidden, labels).backward()
+    ours = hidden.grad.clone()
+    hidden.grad = None
+    logits = tiny_model.llm.get_output_embeddings()(hidden)
+    shifted = labels[:, 1:]
+    reference = F.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(), shifted.reshape(-1),
+                                ignore_index=IGNORE_INDEX, reduction="sum") / (shifted != IGNORE_INDEX).sum()
+    torch.testing.assert_close(tiny_model.lm_loss(hidden, labels), reference)
+    reference.backward()
+    torch.testing.assert_close(ours, hidden.grad)
+    assert tiny_model.eval()(**batch).logits is not None  # inference keeps the transformers contract
