@@ -145,6 +145,16 @@ def test_a_bad_sample_is_skipped_and_counted(tmp_path, case, caplog):
     assert "epoch 0 gave 2 samples and skipped 1" in caplog.text  # the epoch's summary
 
 
+def test_a_conversation_ending_with_the_user_is_skipped_as_nothing_to_learn(tmp_path):
+    answered = [{"from": "human", "value": "<image>\nQ"}, {"from": "gpt", "value": "A"}]
+    unanswered = answered + [{"from": "human", "value": "and then?"}]
+    members = {"good.png": png(1), "good.json": json.dumps({"conversations": answered}).encode(),
+               "open.png": png(2), "open.json": json.dumps({"conversations": unanswered}).encode()}
+    dataset = TypedWebDataset([write_tar(tmp_path / "chats.tar", members)], DatasetType.Conversation, shuffle_buffer=1,
+                              epochs=1, name="chats")
+    assert [s["key"] for s in dataset] == ["good"] and dict(dataset.skipped.reasons) == {"nothing to learn": 1}
+
+
 def test_a_truncated_tar_keeps_what_it_can_and_the_run_goes_on(tmp_path):
     members = {f"s{i}.{ext}": data for i in range(6) for ext, data in (("png", png(i)), ("txt", b"caption"))}
     whole = Path(write_tar(tmp_path / "whole.tar", members))

@@ -33,10 +33,12 @@ def llava(tmp_path):
         {"id": "broken", "image": "broken.png", "conversations": [{"from": "human", "value": "<image>\nQ"}, {"from": "gpt", "value": "A"}]},
         {"id": "bad-role", "conversations": [{"from": "robot", "value": "Q"}]},
         {"id": "two-placeholders", "image": "a.png", "conversations": [{"from": "human", "value": "<image> <image>"}, {"from": "gpt", "value": "A"}]},
+        {"id": "user-last", "conversations": [{"from": "human", "value": "Q"}, {"from": "gpt", "value": "A"},
+                                               {"from": "human", "value": "and then?"}]},
         "not even a dict",
     ]
     (tmp_path / "llava" / "data.json").write_text(json.dumps(entries))
-    return tmp_path, JsonDatasetInfo("llava_test", "test", DatasetType.Conversation, "8", "llava/data.json", "llava/images")
+    return tmp_path, JsonDatasetInfo("llava_test", "test", DatasetType.Conversation, "9", "llava/data.json", "llava/images")
 
 
 def test_reads_good_entries_and_counts_bad_ones(llava):
@@ -44,7 +46,7 @@ def test_reads_good_entries_and_counts_bad_ones(llava):
     dataset = JsonConversationDataset(info, root, epochs=1)
     samples = list(dataset)
     assert sorted(s["key"] for s in samples) == ["good", "no-placeholder", "text-only"]
-    assert dataset.skipped.count == 5
+    assert dataset.skipped.count == 6 and dataset.skipped.reasons["nothing to learn"] == 1
     moved = next(s for s in samples if s["key"] == "no-placeholder")
     assert moved["conversations"][0]["value"].startswith("<image>\n") and len(moved["images"]) == 1
 
@@ -74,4 +76,4 @@ def test_validator_lists_every_problem(llava):
     result = subprocess.run([sys.executable, "scripts/data/validate_llava.py", "--json", str(root / "llava/data.json"),
                              "--image_root", str(root / "llava/images")], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 1
-    assert "8 entries, 5 with problems" in result.stdout and "nowhere.png" in result.stdout and "robot" in result.stdout
+    assert "9 entries, 6 with problems" in result.stdout and "nowhere.png" in result.stdout and "robot" in result.stdout

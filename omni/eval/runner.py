@@ -26,7 +26,7 @@ from omni.eval.benchmarks import Benchmark
 from omni.eval.exports import export
 from omni.eval.prompts import Request, requests
 from omni.eval.scoring import score
-from omni.train.distributed import barrier, init_distributed
+from omni.utils.distributed import barrier, init_distributed
 
 
 def git_revision() -> str | None:

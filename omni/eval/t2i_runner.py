@@ -22,7 +22,7 @@ from tqdm import tqdm
 from omni.eval.benchmarks import Benchmark
 from omni.eval.runner import git_revision
 from omni.eval.t2i import best_of_n, clip_score, fid, sample_coco_captions
-from omni.train.distributed import barrier, init_distributed
+from omni.utils.distributed import barrier, init_distributed
 
 
 class Creator(Protocol):

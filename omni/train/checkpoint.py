@@ -28,7 +28,7 @@ from torch.distributed.checkpoint.state_dict import (
     set_optimizer_state_dict,
 )
 
-from omni.train.distributed import barrier, is_main_process
+from omni.utils.distributed import barrier, is_main_process
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d+)$")
 

@@ -19,8 +19,8 @@ from omni.models.base.preference import PreferenceSettings, attach_reference
 from omni.models.loading import build_model
 from omni.models.lora import apply_lora
 from omni.train.arguments import Arguments
-from omni.train.distributed import init_distributed
 from omni.train.trainer import Trainer
+from omni.utils.distributed import init_distributed
 
 
 def build_dataset(args: Arguments, model: Any, tokenizer: Any):

@@ -24,13 +24,13 @@ from omni.data.datasets.stream import DataPosition
 from omni.models.summary import format_summary, summarize
 from omni.models.trainable import set_trainable
 from omni.train.checkpoint import export_pretrained, list_checkpoints, load_checkpoint, load_data_state, save_checkpoint
-from omni.train.distributed import all_reduce_sum, barrier, init_distributed, is_main_process
 from omni.train.flops import measure as measure_flops
 from omni.train.flops import peak_flops
 from omni.train.fsdp import as_dtype, cast_frozen
 from omni.train.loggers import MetricLogger
 from omni.train.parallel import choose_strategy
 from omni.train.training_args import TrainingArguments
+from omni.utils.distributed import all_reduce_sum, barrier, init_distributed, is_main_process
 from omni.utils.logging import get_logger
 from omni.utils.plots import plot_metrics
 

@@ -23,6 +23,8 @@ def check_turns(key: Any, turns: Any) -> list[dict[str, str]]:
         valid = isinstance(turn, dict) and turn.get("from") in ("human", "gpt", "user", "assistant")
         if not valid or not isinstance(turn.get("value"), str):
             raise BadSample(key, "malformed conversation", f"a turn must be {{from: human|gpt, value: str}}, got {turn!r}")
+    if turns[-1]["from"] in ("human", "user"):
+        raise BadSample(key, "nothing to learn", "the last turn is the user's: there is no answer to train on")
     return turns
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import webdataset as wds
 
 from omni.data.dataset_info import DatasetType
+from omni.data.datasets.json_conversations import check_turns
 from omni.data.datasets.preference import parse_preference
 from omni.data.datasets.stream import POSITION_KEY, BadSample, ResumableStream, SkipCounter, Slot
 
@@ -58,9 +59,7 @@ def to_text(sample: dict[str, Any]) -> dict[str, Any]:
 
 def to_conversation(sample: dict[str, Any]) -> dict[str, Any]:
     meta = _meta(sample)
-    turns = meta.get("conversations")
-    if not turns or not all(isinstance(t, dict) and "from" in t and "value" in t for t in turns):
-        raise BadSample(sample.get("__key__"), "malformed conversation", "'conversations' must be a list of {from, value} turns")
+    turns = check_turns(sample.get("__key__"), meta.get("conversations"))
     images = _images(sample)
     wanted = sum(t["value"].count("<image>") + t["value"].count("<dream>") for t in turns)
     if wanted != len(images):
