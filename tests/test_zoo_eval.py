@@ -178,7 +178,26 @@ def test_report_table_and_grid(tmp_path):
     assert "| creation accuracy (all 4) | 0.2% | 30.0% | 40.0% | 50.0% |" in text and "| total | 100 |" in text
     assert "Test CPU, 2 CPUs, torch 2.13.0 (1 thread(s) per process)" in text
     grid = Image.open(tmp_path / "creation_grid.png")
-    assert grid.size[0] == 260 + 3 * 96 and grid.getpixel((260 + 10, 24 + 10)) == (255, 0, 0)
+    assert grid.size[0] - 3 * 96 < 260  # the prompt band fits the prompts, no wider
+    # the first created image sits right under the header, which holds the wrapped column names whole
+    left, rows = grid.size[0] - 3 * 96, grid.size[1] // 96
+    header = grid.size[1] - rows * 96
+    assert grid.getpixel((left + 10, header + 10)) == (255, 0, 0) and grid.getpixel((left + 10, header - 2)) != (255, 0, 0)
+
+
+def test_the_creation_grid_wraps_long_column_names_instead_of_clipping(tmp_path):
+    from PIL import Image, ImageDraw
+
+    from projects.dreamllm.report_toy import _wrap, grid
+
+    names = {"DreamLLM, stages I–III with a long name": tmp_path, "toy SD": tmp_path}
+    out = grid(names, ["a small red circle at the top"], tmp_path / "grid.png", count=1)
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    assert all(draw.textlength(line) <= 96 - 8 for line in _wrap(draw, list(names)[0], 96 - 8))
+    image = Image.open(out)
+    assert image.size[1] > 96 + 24  # a taller header for the wrapped name
+    width = image.size[0] - 2 * 96
+    assert width <= draw.textlength("a small red circle at the top") + 8 + 1  # no blank band
 
 
 def test_report_over_seeds_gives_mean_and_range(tmp_path):

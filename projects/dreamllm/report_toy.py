@@ -97,19 +97,44 @@ def _machine(machine: dict[str, Any] | None) -> str:
             f"({machine.get('omp_num_threads') or machine.get('torch_threads')} thread(s) per process)")
 
 
+def _wrap(draw: ImageDraw.ImageDraw, text: str, width: int) -> list[str]:
+    """`text` broken into lines no wider than `width` pixels (a word wider than that keeps its own line)."""
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and draw.textlength(candidate) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
 def grid(columns: dict[str, Path], prompts: list[str], out: Path, count: int = 6, size: int = 96) -> Path:
-    """Rows: prompts; columns: models; each cell the image that model created for that prompt."""
-    label_width, header = 260, 24
-    canvas = Image.new("RGB", (label_width + size * len(columns), header + size * count), "white")
+    """Rows: prompts; columns: models; each cell the image that model created for that prompt. The column names are
+    wrapped to the column's width and the header is as tall as the longest; the prompt band is as wide as the longest
+    prompt (capped, then wrapped), so nothing is clipped and no band is left blank."""
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    pad, line = 4, 12
+    # the default font has no en dash ("stages I–III"): draw a hyphen rather than a missing-glyph box
+    headers = [_wrap(measure, name.replace("–", "-"), size - 2 * pad) for name in columns]
+    header = pad * 2 + line * max(len(h) for h in headers)
+    rows = prompts[:count]
+    label_width = min(260, max([measure.textlength(p) for p in rows] + [0.0])) + 2 * pad
+    labels = [_wrap(measure, prompt, int(label_width) - 2 * pad) for prompt in rows]
+    canvas = Image.new("RGB", (int(label_width) + size * len(columns), header + size * len(rows)), "white")
     draw = ImageDraw.Draw(canvas)
-    for c, name in enumerate(columns):
-        draw.text((label_width + c * size + 4, 6), name, fill="black")
-    for r, prompt in enumerate(prompts[:count]):
-        draw.text((4, header + r * size + size // 2 - 6), prompt, fill="black")
+    left = int(label_width)
+    for c, lines in enumerate(headers):
+        for k, text in enumerate(lines):
+            draw.text((left + c * size + pad, pad + k * line), text, fill="black")
+    for r, lines in enumerate(labels):
+        top = header + r * size + (size - line * len(lines)) // 2
+        for k, text in enumerate(lines):
+            draw.text((pad, top + k * line), text, fill="black")
         for c, folder in enumerate(columns.values()):
             path = folder / f"creation_{r:02d}.png"
             if path.exists():
-                canvas.paste(Image.open(path).convert("RGB").resize((size, size), Image.NEAREST), (label_width + c * size, header + r * size))
+                canvas.paste(Image.open(path).convert("RGB").resize((size, size), Image.NEAREST), (left + c * size, header + r * size))
     canvas.save(out)
     return out
 
