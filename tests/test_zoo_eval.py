@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -73,6 +74,18 @@ def test_dreamllm_loads_the_zoo_and_evaluates(tiny_zoo, toy_data, tmp_path):
     assert torch.equal(model.llm.get_input_embeddings().weight, llama.get_input_embeddings().weight)  # same vocab: no new rows
     model.save_pretrained(tmp_path / "model")
     tokenizer.save_pretrained(tmp_path / "model")
+    from omni.train.checkpoint import export_pretrained
+
+    export_pretrained(model, tmp_path / "by_reference", tokenizer, include_frozen=False)
+    notices: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: notices.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("diffusers").addHandler(handler)
+    try:
+        again = DreamLLMForCausalLM.from_pretrained(tmp_path / "by_reference")  # UNet and VAE from the zoo's folders
+    finally:
+        logging.getLogger("diffusers").removeHandler(handler)
+    assert again.config.frozen_by_reference and not [n for n in notices if "kept in float32" in n]
     for extra in (["--model", str(tmp_path / "model")], ["--baseline_sd", "--out", str(tmp_path / "sd")]):
         result = subprocess.run([sys.executable, "-m", "projects.dreamllm.eval_toy", *extra, "--zoo", str(out), "--data_root",
                                  str(toy_data), "--num", "8", "--num_stories", "3", "--num_documents", "2", "--steps", "2",

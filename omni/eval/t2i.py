@@ -72,9 +72,15 @@ def _features(output: Any) -> torch.Tensor:
 @functools.lru_cache(maxsize=2)
 def _load_clip(clip_dir: str) -> tuple[Any, Any]:
     """Loaded once per folder: best-of-N re-ranks every batch of a run with the same CLIP."""
-    from transformers import CLIPModel, CLIPProcessor
+    from transformers import AutoTokenizer, CLIPModel, CLIPProcessor
 
-    return CLIPModel.from_pretrained(clip_dir).eval(), CLIPProcessor.from_pretrained(clip_dir)
+    from omni.models.plugins.vision_tower import pil_image_processor_class
+
+    # the PIL image processor by name: `CLIPProcessor.from_pretrained` asks for torchvision's and warns on every load
+    # when it falls back (we install no torchvision on CPU)
+    images = pil_image_processor_class("clip", "CLIP").from_pretrained(clip_dir)
+    return CLIPModel.from_pretrained(clip_dir).eval(), CLIPProcessor(image_processor=images,
+                                                                    tokenizer=AutoTokenizer.from_pretrained(clip_dir))
 
 
 @torch.no_grad()

@@ -122,7 +122,8 @@ class OmniForCausalLM(OmniPreTrainedModel):
             dtypes = {module: next(module.parameters()).dtype for module in plugin.frozen_modules().values()}
             plugin.load_pretrained()
             for module, dtype in dtypes.items():
-                module.to(dtype)
+                if next(module.parameters()).dtype != dtype:  # diffusers warns on every cast, even a no-op one
+                    module.to(dtype)
         return model
 
     def frozen_state_by_reference(self) -> tuple[dict[str, list[str]], set[str]]:
