@@ -55,6 +55,10 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, l
     parser = argparse.ArgumentParser(description="Launch an Omni job from a lazy config file plus overrides.")
     parser.add_argument("--config_file", required=True, help="Python (or saved YAML) lazy config file")
     parser.add_argument("--profile", choices=["pyinstrument", "torch"], default=None, help="profile the run")
+    parser.add_argument("--dry_run", action="store_true", help="check the job (model on meta, weights, data, memory "
+                        "plan) and exit without training")
+    parser.add_argument("--world_size", type=int, default=None, help="GPUs the dry run plans for (default: "
+                        "$WORLD_SIZE or 1)")
     return parser.parse_known_args(argv)
 
 
@@ -74,15 +78,25 @@ def _rank() -> int:
 
 
 class LazyLaunch:
-    """`LazyLaunch(main, Arguments)` parses the command line, builds `Arguments` and calls `main(args)`."""
+    """`LazyLaunch(main, Arguments, dry_run)` parses the command line, builds `Arguments` and calls `main(args)`, or
+    with `--dry_run` calls `dry_run(args, world_size)` and exits with its status."""
 
-    def __init__(self, main: Callable[[Any], Any], arguments_cls: type, argv: Sequence[str] | None = None):
+    def __init__(self, main: Callable[[Any], Any], arguments_cls: type, dry_run: Callable[[Any, int], int] | None = None,
+                 argv: Sequence[str] | None = None):
         options, overrides = parse_args(sys.argv[1:] if argv is None else argv)
         try:
             config = load_config(options.config_file, overrides, arguments_cls)
             args = OmegaConf.to_object(config)
         except (ConfigKeyError, ValueError, FileNotFoundError, OmegaConfBaseException) as error:
             raise SystemExit(f"config error: {error}") from None
+        if options.dry_run:
+            if dry_run is None:
+                raise SystemExit("this entry point has no dry run")
+            try:
+                status = dry_run(args, options.world_size or int(os.environ.get("WORLD_SIZE", "1")))
+            except (ValueError, KeyError, FileNotFoundError) as error:
+                raise SystemExit(f"dry run: config error: {error}") from None
+            raise SystemExit(status)
         output_dir = getattr(getattr(args, "training", None), "output_dir", None)
         if output_dir and _rank() == 0:
             LazyConfig.save(config, Path(output_dir) / "config.yaml")

@@ -1,6 +1,6 @@
 """One training run of any project: the model its config describes, the dataset that feeds it, the trainer.
 
-A project's `train.py` is `LazyLaunch(train, Arguments)`: what differs between LLaVA, MM1 and DreamLLM is the model's
+A project's `train.py` is `LazyLaunch(train, Arguments, dry_run)`: what differs between LLaVA, MM1 and DreamLLM is the model's
 config (its plugins) and the data, not this code. The transform follows the model: pairs become comprehension or
 creation samples as its plugins allow, interleaved documents hold created or seen images, or become text.
 """

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from omni.config import LazyLaunch
 from omni.train.arguments import Arguments
+from omni.train.dry_run import dry_run
 from omni.train.run import build_dataset, prepare_model, train
 
 __all__ = ["build_dataset", "prepare_model", "train"]
 
 if __name__ == "__main__":
-    LazyLaunch(train, Arguments)
+    LazyLaunch(train, Arguments, dry_run)

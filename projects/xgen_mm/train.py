@@ -4,7 +4,8 @@ The run is the framework's (`omni.train.run`); xGen-MM is its configs and its st
 
 from omni.config import LazyLaunch
 from omni.train.arguments import Arguments
+from omni.train.dry_run import dry_run
 from omni.train.run import train
 
 if __name__ == "__main__":
-    LazyLaunch(train, Arguments)
+    LazyLaunch(train, Arguments, dry_run)
