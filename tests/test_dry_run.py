@@ -51,3 +51,25 @@ def test_a_pattern_that_matches_nothing_fails_the_dry_run(capsys):
     with pytest.raises(SystemExit, match="matches no trainable parameter"):
         LazyLaunch(train, Arguments, dry_run, argv=["--config_file", "projects/llava/configs/llava15_7b.py",
                                                     "--dry_run", "training.trainable=['plugins.nothing.*']"])
+
+
+def test_the_model_zoo_example_names_every_backbone_the_projects_use(monkeypatch, tmp_path):
+    """configs/model_zoo.example.json lists each hub id a project config or preset names, and it is a valid
+    $OMNI_MODEL_ZOO file (its comment key ignored)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from omni.models.zoo import _zoo_file_entries
+
+    root = Path(__file__).resolve().parents[1]
+    example = root / "configs" / "model_zoo.example.json"
+    named = set()
+    for path in [*root.glob("projects/*/presets.py"), *root.glob("projects/*/configs/*.py"),
+                 root / "omni/models/dreamllm/presets.py"]:
+        named |= {m for m in re.findall(r'"([\w.-]+/[\w.-]+)"', path.read_text())
+                  if not m.startswith(("work_dirs/", "zoo/"))}
+    entries = json.loads(example.read_text())
+    assert named and named <= set(entries), sorted(named - set(entries))
+    monkeypatch.setenv("OMNI_MODEL_ZOO", str(example))
+    assert "_comment" not in _zoo_file_entries() and set(_zoo_file_entries()) == named | (set(entries) - {"_comment"})

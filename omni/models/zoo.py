@@ -25,7 +25,8 @@ def _zoo_file_entries() -> dict[str, str]:
     path = Path(zoo_file)
     if not path.is_file():
         raise FileNotFoundError(f"$OMNI_MODEL_ZOO points to {zoo_file}, which does not exist")
-    return {str(k): str(v) for k, v in json.loads(path.read_text()).items()}
+    # keys starting with "_" are comments (configs/model_zoo.example.json has one)
+    return {str(k): str(v) for k, v in json.loads(path.read_text()).items() if not str(k).startswith("_")}
 
 
 def resolve_model_path(name_or_path: str | os.PathLike) -> Path:
