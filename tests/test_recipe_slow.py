@@ -36,7 +36,9 @@ def results():
 
 # ---- thresholds from the measured spread -------------------------------------------------------------------------
 # The worst of three seeds (0, 1, 2) of the whole recipe at b03bf21 on AMD EPYC, 2 cores, one thread per process,
-# torch 2.13.0+cpu (docs/toyworld.md, "Run-to-run spread"). Each figure must reach MARGIN × its worst seed: seeds
+# torch 2.13.0+cpu (docs/toyworld.md, "Run-to-run spread"), and of seed 2 of the recipe with the 1500-step toy VAE
+# (8bcba85, same machine kind), which set the one lower worst: stage III captions, all four, 0.219 (its shape 49%).
+# Each figure must reach MARGIN × its worst seed: seeds
 # differ by more than machines do, so a fourth seed or another machine may land below the worst measured one, and
 # the margin leaves room for that. Only figures whose threshold is far above chance are checked: at least
 # chance + 4 standard errors of guessing on the 128 or more items each is judged on, so a model at chance fails.
@@ -46,7 +48,7 @@ WORST = {
     "zoo.sd.t2i_all": 0.410, "zoo.llama.reading_accuracy": 0.870,
     "stage1.caption_all": 0.191, "stage1.vqa_accuracy": 0.398, "stage1.creation_color": 0.848,
     "stage1.creation_size": 0.934,
-    "final.caption_all": 0.285, "final.caption_color": 0.723, "final.caption_position": 0.664,
+    "final.caption_all": 0.219, "final.caption_color": 0.723, "final.caption_position": 0.664,
     "final.vqa_accuracy": 0.691, "final.vqa_color": 1.0, "final.vqa_size": 0.909, "final.vqa_position": 0.787,
     "final.creation_color": 0.344, "final.creation_size": 0.926,
     "final.dream_placement": 0.983, "final.documents_with_images": 1.0, "final.documents_images_readable": 1.0,
