@@ -28,10 +28,17 @@ def test_the_best_grid_keeps_most_pixels_then_wastes_least():
 
 
 def test_grids_are_checked():
+    from omni.models.plugins import build_plugin
+
     assert check_grids([[1, 2], [2, 1]]) == ((1, 2), (2, 1))
     for bad in ([[1]], [[0, 2]], [[1.5, 2]], []):
         with pytest.raises(ValueError, match="grid"):
             check_grids(bad)
+    vision = {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+              "image_size": 32, "patch_size": 8}
+    with pytest.raises(ValueError, match="exclude each other"):
+        build_plugin({"type": "clip_vision_embedding", "vision_config": vision, "anyres_grids": [[1, 2]],
+                      "pad_to_square": True}, llm_hidden_size=24)
 
 
 def test_views_are_the_global_image_then_the_crops_in_row_order():

@@ -91,6 +91,9 @@ class VisionTowerPlugin(EncoderPlugin):
                              f"{config.patch_size}")
         self.image_mean, self.image_std = tuple(image_mean), tuple(image_std)
         self.anyres_grids = check_grids(anyres_grids) if anyres_grids is not None else None
+        if self.anyres_grids is not None and pad_to_square:
+            raise ValueError(f"{self.name}: pad_to_square and anyres_grids exclude each other (any-resolution pads "
+                             "each image into its grid's canvas and resizes the global view whole)")
         self.backbone = self.model_class(config)
         self.projector = build_connector(projector, config.hidden_size, llm_hidden_size, num_input_tokens=self.num_features)
         # LLaVA-NeXT initialises its `image_newline` at the scale of the LLM's embeddings
