@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from omni.data.toyworld.world import BACKGROUND, COLORS, SHAPES
+from omni.data.toyworld.world import BACKGROUND, COLORS, SHAPES, draw_shape
 
 CANVASES = ((128, 64), (64, 128), (128, 128))  # (width, height): grids 1×2, 2×1 and 2×2 of 64 px crops
 CELL = 32
@@ -64,14 +64,7 @@ def render_canvas(canvas: DetailCanvas) -> Image.Image:
     draw = ImageDraw.Draw(image)
     for placed in canvas.shapes:
         cx, cy = placed.cell[0] * CELL + CELL / 2, placed.cell[1] * CELL + CELL / 2
-        r = DETAIL_RADII[placed.size]
-        box, color = (cx - r, cy - r, cx + r, cy + r), COLORS[placed.color]
-        if placed.shape == "circle":
-            draw.ellipse(box, fill=color)
-        elif placed.shape == "square":
-            draw.rectangle(box, fill=color)
-        else:
-            draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=color)
+        draw_shape(draw, placed.shape, cx, cy, DETAIL_RADII[placed.size], COLORS[placed.color])
     return image
 
 

@@ -74,15 +74,19 @@ def render(scene: Scene, image_size: int = 64, jitter_seed: str | None = None) -
     dx, dy = (rng.randint(-2, 2), rng.randint(-2, 2)) if rng else (0, 0)
     cx, cy = (column * 21 + 11 + dx) * scale, (row * 21 + 11 + dy) * scale
     r = SIZES[scene.size] * scale * (0.75 if scene.size == "large" else 1.0)
+    draw_shape(draw, scene.shape, cx, cy, r, COLORS[scene.color])
+    return image
+
+
+def draw_shape(draw: ImageDraw.ImageDraw, shape: str, cx: float, cy: float, r: float, color: tuple[int, int, int]) -> None:
+    """One toy shape of half-extent `r` centred on (cx, cy): every image of the toy world draws its shapes so."""
     box = (cx - r, cy - r, cx + r, cy + r)
-    color = COLORS[scene.color]
-    if scene.shape == "circle":
+    if shape == "circle":
         draw.ellipse(box, fill=color)
-    elif scene.shape == "square":
+    elif shape == "square":
         draw.rectangle(box, fill=color)
     else:
         draw.polygon([(cx, cy - r), (cx - r, cy + r), (cx + r, cy + r)], fill=color)
-    return image
 
 
 def where(position: str) -> str:
