@@ -1,8 +1,13 @@
 """The registered datasets (`DATASETS_INFO_TABLE`) and the `DataManager` that holds them.
 
 Paths are relative to the data root ($OMNI_DATA_ROOT, default `data/`); add your own with
-`DataManager.register(WebDatasetInfo(...))`.
+`DataManager.register(WebDatasetInfo(...))` or a registry file. The public datasets of the paper recipes are the
+repository's `configs/datasets/*.yaml`, and `$OMNI_DATASET_REGISTRY` (files or folders, separated by `:`) adds more:
+both are read the first time a dataset is looked up, not at import.
 """
+
+import os
+from pathlib import Path
 
 from omni.data.dataset_info import DatasetType, WebDatasetInfo
 from omni.data.registry import DataRegistry
@@ -44,5 +49,9 @@ DATASETS_INFO_TABLE = [
     for split in ("train", "test")
 ]
 
+PUBLIC_REGISTRY = Path(__file__).resolve().parents[2] / "configs" / "datasets"  # absent in a wheel install
+
 DataManager = DataRegistry("DataManager")
 DataManager.register(DATASETS_INFO_TABLE)
+DataManager.register_files_lazily([PUBLIC_REGISTRY] if PUBLIC_REGISTRY.is_dir() else [])
+DataManager.register_files_lazily(p for p in os.environ.get("OMNI_DATASET_REGISTRY", "").split(os.pathsep) if p)

@@ -193,3 +193,42 @@ def pairs_to_shards(source: str | Path, out: str | Path | None, shard_size: int 
                 continue
         report.skipped += 1
     return _finish(writer, out, prefix, report) if out else report
+
+
+GQA_PROMPT = "Answer the question using a single word or phrase."  # LLaVA-1.5's short-answer instruction
+
+
+def gqa_to_conversations(question_files: list[str | Path], image_root: str | Path, out: str | Path | None,
+                         check_images: bool = True) -> ConversionReport:
+    """GQA question files (`{question_id: {imageId, question, answer, ...}}`, e.g. the ten
+    `train_all_questions_N.json`) → one LLaVA-style JSON list of one-turn conversations (`{id, image: IMAGEID.jpg,
+    conversations}`), the question followed by LLaVA-1.5's short-answer instruction; `out=None` only validates.
+    Questions without an answer or whose image is absent (`check_images`) are skipped."""
+    report, image_root, entries = ConversionReport(), Path(image_root), []
+    for file in map(Path, question_files):
+        try:
+            questions = json.loads(file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            report.problem(str(file), f"not JSON ({error.msg})")
+            continue
+        if not isinstance(questions, dict):
+            report.problem(str(file), "not a GQA question file (expected {question_id: {...}})")
+            continue
+        for qid, q in questions.items():
+            where = f"{file.name}:{qid}"
+            if not isinstance(q, dict) or not all(isinstance(q.get(k), str) and q[k] for k in ("imageId", "question", "answer")):
+                report.problem(where, "no imageId, question or answer")
+            elif check_images and not (image_root / f"{q['imageId']}.jpg").is_file():
+                report.problem(where, f"image listed but absent ({q['imageId']}.jpg)")
+            else:
+                entries.append({"id": str(qid), "image": f"{q['imageId']}.jpg", "conversations": [
+                    {"from": "human", "value": f"<image>\n{q['question']}\n{GQA_PROMPT}"},
+                    {"from": "gpt", "value": q["answer"]}]})
+                report.written += 1
+                continue
+            report.skipped += 1
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(entries), encoding="utf-8")
+    return report

@@ -14,6 +14,20 @@ class DataRegistry:
     def __init__(self, name: str):
         self.name = name
         self._infos: dict[str, DatasetInfo] = {}
+        self._pending: list[Path] = []  # registry files read on first use (never at import)
+
+    def register_files_lazily(self, paths: Iterable[str | Path]) -> None:
+        """Registry files (or folders of `*.yaml`/`*.json` files) to read the first time a name is looked up: the
+        public datasets' entries cost nothing until a run or `python -m omni.data list` asks for them."""
+        self._pending += [Path(p) for p in paths]
+
+    def _load_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        for path in pending:
+            files = sorted(f for f in path.iterdir() if f.suffix in (".yaml", ".yml", ".json")) if path.is_dir() else [path]
+            for file in files:
+                if file.is_file():
+                    self.register_file(file, overwrite=True)
 
     def register(self, infos: DatasetInfo | Iterable[DatasetInfo], overwrite: bool = False) -> None:
         for info in [infos] if isinstance(infos, DatasetInfo) else infos:
@@ -43,6 +57,7 @@ class DataRegistry:
         return [info.name for info in infos]
 
     def get(self, name: str) -> DatasetInfo:
+        self._load_pending()
         if name not in self._infos:
             close = difflib.get_close_matches(name, list(self._infos), n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
@@ -82,9 +97,11 @@ class DataRegistry:
         return MixtureDataset(streams, weights or [1.0] * len(streams), seed, group_size)
 
     def names(self) -> list[str]:
+        self._load_pending()
         return list(self._infos)
 
     def table(self, data_root: str | Path | None = None) -> str:
+        self._load_pending()
         rows = [("name", "type", "size", "present", "location")]
         for info in self._infos.values():
             rows.append((info.name, info.dataset_type.value, info.approx_size,

@@ -22,6 +22,10 @@ class ModelArguments:
     # a preference stage (DPO): {"beta": 0.1, "loss_type": "sigmoid"|"robust"|"hinge"|"ipo", "label_smoothing": 0.0}
     # on preference datasets; the reference is the model as the stage starts (without its LoRA adapters if it has them)
     preference: Optional[dict] = None
+    # for --dry_run only: the architecture `init_from` will hold once the previous stage has run (a LazyCall like
+    # `config`), so that a chain of paper stages can be checked and its memory planned before any of them ran;
+    # training always loads init_from's own config and ignores this
+    expected_config: Any = None
 
 
 @dataclass

@@ -28,6 +28,7 @@ import torch
 
 from omni.data.dataset_info import parse_size
 from omni.train.arguments import Arguments
+from omni.train.schedule import resolve_schedule
 
 GiB = 1024**3
 
@@ -61,7 +62,10 @@ def _model_config(args: Arguments, report: DryRunReport) -> Any:
         folder = Path(args.model.init_from)
         if not (folder / "config.json").exists():
             report.missing.append(f"model.init_from {folder}: a previous stage's output folder (config.json and weights)")
-            return None
+            if args.model.expected_config is None:
+                return None
+            report.add(f"(model.init_from {folder} is not there yet: planned with model.expected_config)")
+            return instantiate(args.model.expected_config)
         from transformers import AutoConfig, PretrainedConfig
 
         from omni.models.families import import_family
@@ -76,7 +80,11 @@ def _weights(config: Any, args: Arguments, report: DryRunReport) -> None:
     wanted += [(f"plugin {name}", spec.get("model_name_or_path")) for name, spec in (config.plugins or {}).items()]
     if not args.model.init_from:
         wanted.append(("tokenizer", args.model.tokenizer_name_or_path))
-    wanted += [(f"merge_from {run}", run) for run in args.model.merge_from]
+    for run in args.model.merge_from:
+        present = (Path(run) / "config.json").exists()
+        report.add(f"- merge_from: {run} → {'present' if present else 'MISSING'}")
+        if not present:
+            report.missing.append(f"model.merge_from {run}: a previous stage's output folder (config.json and weights)")
     for what, name in wanted:
         if not name:
             report.add(f"- {what}: built from its config (no pretrained weights)")
@@ -154,11 +162,17 @@ def dry_run(args: Arguments, world_size: int = 1) -> int:
 
     report = DryRunReport()
     training = args.training
+    try:
+        derived = resolve_schedule(args, world_size)
+    except (ValueError, KeyError) as error:
+        report.missing.append(f"schedule: {error}")
+        derived = []
     global_batch = training.per_device_train_batch_size * training.gradient_accumulation_steps * world_size
     report.add(f"# Dry run: {training.output_dir} on {world_size} GPU(s)")
     report.add(f"global batch {training.per_device_train_batch_size} × {training.gradient_accumulation_steps} "
                f"accumulation × {world_size} = {global_batch} samples; {training.max_steps:,} steps = "
                f"{training.max_steps * global_batch:,} samples")
+    report.lines += [f"- {note}" for note in derived]
     config = _model_config(args, report)
     if config is not None:
         with torch.device("meta"):

@@ -19,8 +19,12 @@ from omni.models.base.preference import PreferenceSettings, attach_reference
 from omni.models.loading import build_model
 from omni.models.lora import apply_lora
 from omni.train.arguments import Arguments
+from omni.train.schedule import resolve_schedule
 from omni.train.trainer import Trainer
-from omni.utils.distributed import init_distributed
+from omni.utils.distributed import init_distributed, is_main_process
+from omni.utils.logging import get_logger
+
+logger = get_logger(__name__)
 
 
 def build_dataset(args: Arguments, model: Any, tokenizer: Any):
@@ -51,7 +55,10 @@ def prepare_model(args: Arguments):
 
 
 def train(args: Arguments) -> dict:
-    init_distributed()
+    _, world, _ = init_distributed()
+    for note in resolve_schedule(args, world):
+        if is_main_process():
+            logger.info(note)
     torch.manual_seed(args.training.seed)  # identical initial weights on every rank
     model, tokenizer = prepare_model(args)
     dataset = build_dataset(args, model, tokenizer)

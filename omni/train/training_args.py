@@ -12,6 +12,10 @@ class TrainingArguments:
     run_name: Optional[str] = None
     seed: int = 42
     max_steps: int = 100
+    # the paper's terms instead (omni/train/schedule.py): epochs of the mixture set max_steps, a global batch sets the
+    # accumulation, both for the world size the job runs on
+    num_train_epochs: Optional[float] = None
+    global_batch_size: Optional[int] = None
     per_device_train_batch_size: int = 4
     gradient_accumulation_steps: int = 1
     learning_rate: float = 2e-3

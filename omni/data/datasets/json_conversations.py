@@ -1,5 +1,5 @@
-"""LLaVA-style annotation JSON + image folder (`{"id", "image", "conversations"}` entries; a preference dataset's
-entries are preference records, `omni.data.datasets.preference`). Entries that are malformed or whose image is missing
+"""LLaVA-style annotation JSON + image folder (`{"id", "image", "conversations"}` entries, or VLGuard's `instr-resp`
+layout; a preference dataset's entries are preference records, `omni.data.datasets.preference`). Entries that are malformed or whose image is missing
 or undecodable are skipped and counted."""
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from omni.data.datasets.stream import BadSample
 
 
 def check_turns(key: Any, turns: Any) -> list[dict[str, str]]:
+    """LLaVA's `{from: human|gpt, value}` turns, checked; chat-message turns (`{role: user|assistant, content}`, as
+    Mantis-Instruct and OpenAI-style data write them) are renamed to that layout first."""
     if not isinstance(turns, list) or not turns:
         raise BadSample(key, "malformed conversation", "no 'conversations' list")
+    turns = [{"from": t["role"], "value": t["content"]} if isinstance(t, dict) and "role" in t and "from" not in t
+             else t for t in turns]
     for turn in turns:
         valid = isinstance(turn, dict) and turn.get("from") in ("human", "gpt", "user", "assistant")
         if not valid or not isinstance(turn.get("value"), str):
@@ -39,6 +43,25 @@ def place_images(key: Any, turns: list[dict[str, str]], count: int) -> list[dict
     return turns
 
 
+VLGUARD_INSTRUCTION_KEYS = ("instruction", "safe_instruction", "unsafe_instruction")
+
+
+def vlguard_turns(key: Any, pairs: Any) -> list[dict[str, str]]:
+    """VLGuard's own layout (`"instr-resp": [{"safe_instruction" | "unsafe_instruction" | "instruction": q,
+    "response": a}, ...]`) as one conversation, a turn pair per instruction: a safe image's harmless and harmful
+    requests are then learnt in one sample, as the two answers VLGuard pairs them for."""
+    if not isinstance(pairs, list) or not pairs:
+        raise BadSample(key, "malformed conversation", "an empty 'instr-resp' list")
+    turns = []
+    for pair in pairs:
+        question = next((pair[k] for k in VLGUARD_INSTRUCTION_KEYS if isinstance(pair, dict) and k in pair), None)
+        if not isinstance(question, str) or not isinstance(pair.get("response"), str):
+            raise BadSample(key, "malformed conversation", f"an instr-resp item must hold an instruction and a response, "
+                            f"got {pair!r}")
+        turns += [{"from": "human", "value": question}, {"from": "gpt", "value": pair["response"]}]
+    return turns
+
+
 def parse_entry(entry: Any, image_root: Path, preference: bool = False) -> dict[str, Any]:
     if not isinstance(entry, dict):
         raise BadSample(str(entry)[:40], "malformed entry", "not a JSON object")
@@ -48,7 +71,10 @@ def parse_entry(entry: Any, image_root: Path, preference: bool = False) -> dict[
     images = load_images(key, names, image_root)
     if preference:
         return parse_preference(key, entry, images)
-    turns = place_images(key, check_turns(key, entry.get("conversations")), len(names))
+    turns = entry.get("conversations")
+    if turns is None and "instr-resp" in entry:
+        turns = vlguard_turns(key, entry["instr-resp"])
+    turns = place_images(key, check_turns(key, turns), len(names))
     return {"kind": "conversation", "conversations": turns, "images": images, "key": str(key or ""), "meta": entry}
 
 
