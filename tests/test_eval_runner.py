@@ -199,3 +199,28 @@ def test_the_toy_world_as_benchmark_files(toy_data, tmp_path):
     mmbench = get_benchmark("mmbench").read(tmp_path)
     assert all(item.meta["options"][item.answers[0]] for item in mmbench)
     assert len(get_benchmark("coco_captions").read(tmp_path)) == 12
+
+
+def test_dry_run_counts_what_is_present_and_lists_what_is_not(eval_root, tmp_path, tiny_model, toy_tokenizer, capsys):
+    from omni.eval.__main__ import main
+
+    tiny_model.save_pretrained(tmp_path / "model")  # tiny plugins are built from their configs: nothing to resolve
+    toy_tokenizer.save_pretrained(tmp_path / "model")
+
+    def dry(*argv: str) -> tuple[int, str]:
+        with pytest.raises(SystemExit) as exit_:
+            main(["run", "--dry_run", "--model", str(tmp_path / "model"), "--eval_root", str(eval_root), *argv])
+        return exit_.value.code, capsys.readouterr().out
+
+    status, report = dry("--benchmark", "vqav2,pope", "--batch_size", "4")
+    assert status == 0, report
+    assert "| vqav2 | vqa | omni.eval.vqa.vqa_accuracy | present | 6 of 6 items, 2 batches of 4 |" in report
+    assert "18 of 18 items" in report and "everything is present" in report  # POPE: three splits of six
+    status, report = dry("--benchmark", "vqav2,textvqa", "--limit", "5")
+    assert status == 2 and "5 of 6 items" in report
+    assert f"benchmark textvqa: {eval_root / 'textvqa' / 'TextVQA_0.5.1_val.json'}" in report
+    status, report = dry("--benchmark", "popee")
+    assert status == 1 and "Did you mean 'pope'?" in report
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--dry_run", "--model", str(tmp_path / "nowhere"), "--benchmark", "pope", "--eval_root", str(eval_root)])
+    assert exit_.value.code == 2 and "not a local folder, a model-zoo entry or a saved model" in capsys.readouterr().out

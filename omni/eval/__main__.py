@@ -1,5 +1,6 @@
 """`python -m omni.eval --list` shows the registered benchmarks, their files and whether they are present;
-`[torchrun ...] python -m omni.eval run --benchmark NAME --model DIR --out DIR` runs one (omni.eval.runner)."""
+`[torchrun ...] python -m omni.eval run --benchmark NAME --model DIR --out DIR` runs one (omni.eval.runner);
+`run --benchmark A,B --model DIR --dry_run` checks files and folders first (omni.eval.dry_run)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", nargs="?", choices=["run"], help="run a benchmark")
     parser.add_argument("--list", action="store_true", help="list the registered benchmarks")
     parser.add_argument("--eval_root", default=None, help=f"default: $OMNI_EVAL_ROOT or {default_eval_root()}")
-    parser.add_argument("--benchmark")
+    parser.add_argument("--benchmark", help="a registered benchmark (with --dry_run: several, comma-separated)")
+    parser.add_argument("--dry_run", action="store_true", help="check the benchmarks' files and the model's folders, "
+                        "count the items, and exit (0 ready, 2 missing, 1 unknown benchmark): no weights are loaded")
     parser.add_argument("--model", help="an Omni model save_pretrained folder (LLaVA, MM1, DreamLLM, …)")
     parser.add_argument("--out", help="where predictions, exports and results.json go")
     parser.add_argument("--limit", type=int, default=None, help="only the first N items")
@@ -34,6 +37,12 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.command != "run":
         parser.error("nothing to do: --list, or run --benchmark NAME --model DIR --out DIR")
+    if args.dry_run:
+        if args.benchmark is None or args.model is None:
+            parser.error("run --dry_run needs --benchmark and --model")
+        from omni.eval.dry_run import eval_dry_run
+
+        raise SystemExit(eval_dry_run(args.benchmark, args.model, args.eval_root, args.limit, args.batch_size))
     missing = [name for name in ("benchmark", "model", "out") if getattr(args, name) is None]
     if missing:
         parser.error(f"run needs --{', --'.join(missing)}")

@@ -46,3 +46,19 @@ def resolve_model_path(name_or_path: str | os.PathLike) -> Path:
         f"omni.models.zoo.register_model('{name}', '/path/to/dir') or in the JSON file named by $OMNI_MODEL_ZOO; "
         "Omni never downloads weights."
     )
+
+
+def locate(name_or_path: str | os.PathLike) -> Path | None:
+    """Where `name_or_path` resolves (`resolve_model_path`), or None when it does not: for checks that list every
+    missing folder at once instead of failing on the first."""
+    try:
+        return resolve_model_path(name_or_path)
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+
+
+def backbone_names(config) -> list[tuple[str, str | None]]:
+    """(what, hub id or path) of every pretrained part a model config loads: its LLM and each plugin's backbone
+    (None: built from its config, nothing to load)."""
+    wanted = [("LLM", getattr(config, "llm_name_or_path", None))]
+    return wanted + [(f"plugin {name}", spec.get("model_name_or_path")) for name, spec in (config.plugins or {}).items()]

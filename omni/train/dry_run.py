@@ -45,16 +45,6 @@ class DryRunReport:
         self.lines.append(line)
 
 
-def _present(name: str) -> tuple[bool, str]:
-    """Whether a weight directory named by a path or a model-zoo name resolves, and to where."""
-    from omni.models.zoo import resolve_model_path
-
-    try:
-        return True, str(resolve_model_path(name))
-    except (FileNotFoundError, OSError, ValueError):
-        return False, ""
-
-
 def _model_config(args: Arguments, report: DryRunReport) -> Any:
     from omni.config import instantiate
 
@@ -76,8 +66,9 @@ def _model_config(args: Arguments, report: DryRunReport) -> Any:
 
 
 def _weights(config: Any, args: Arguments, report: DryRunReport) -> None:
-    wanted = [("LLM", getattr(config, "llm_name_or_path", None))]
-    wanted += [(f"plugin {name}", spec.get("model_name_or_path")) for name, spec in (config.plugins or {}).items()]
+    from omni.models.zoo import backbone_names, locate
+
+    wanted = backbone_names(config)
     if not args.model.init_from:
         wanted.append(("tokenizer", args.model.tokenizer_name_or_path))
     for run in args.model.merge_from:
@@ -89,9 +80,9 @@ def _weights(config: Any, args: Arguments, report: DryRunReport) -> None:
         if not name:
             report.add(f"- {what}: built from its config (no pretrained weights)")
             continue
-        found, where = _present(name)
-        report.add(f"- {what}: {name} → {'present at ' + where if found else 'MISSING'}")
-        if not found:
+        where = locate(name)
+        report.add(f"- {what}: {name} → {f'present at {where}' if where else 'MISSING'}")
+        if where is None:
             report.missing.append(f"weights of the {what}: {name} is neither a local folder nor a model-zoo entry "
                                   "(map hub names to folders in the JSON file $OMNI_MODEL_ZOO names)")
 
