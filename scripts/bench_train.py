@@ -7,6 +7,12 @@ Baseline: the FLOP/s of a large fp32 (or bf16) matmul on this device, the practi
 the config's training loop twice (frozen plugins in fp32, then in bf16), reading the trainer's own metrics: step time,
 tokens/s, images/s and TFLOP/s from counted FLOPs (omni.train.flops), so MFU is reported against the measured matmul
 peak (and, on a known GPU, against its datasheet peak too). On a GPU add "training.bf16=true".
+
+  python scripts/bench_train.py --packing --config projects/dreamllm/configs/toy/stage2_igpt.py --data_root data \
+      "model.init_from='work_dirs/toy/stage1_comprehension'" "model.merge_from=[]"
+
+`--packing`: the same config's loop with padded batches, then with packed ones (`data.packing=true`): the padding
+fraction (pad tokens / all tokens) and the real (non-pad) tokens per second of each, and their ratio.
 """
 
 from __future__ import annotations
@@ -49,8 +55,19 @@ def run(config: str, overrides: list[str], steps: int, warmup: int) -> dict[str,
                                                Arguments))
         train(args)
         rows = [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines()][warmup:]
-    keys = ("step_time", "tokens_per_s", "images_per_s", "tflops_per_device")
+    keys = ("step_time", "tokens_per_s", "images_per_s", "tflops_per_device", "padding_fraction")
     return {key: statistics.median(r[key] for r in rows) for key in keys}
+
+
+def compare_packing(config: str, overrides: list[str], steps: int, warmup: int) -> None:
+    results = {name: run(config, [*overrides, f"data.packing={flag}"], steps, warmup)
+               for name, flag in (("padded", "false"), ("packed", "true"))}
+    print(f"{config}: {steps} steps, medians after {warmup}")
+    print(f"{'batches':<8} {'padding':>8} {'s/step':>8} {'real tokens/s':>14}")
+    for name, r in results.items():
+        print(f"{name:<8} {r['padding_fraction']:>8.1%} {r['step_time']:>8.3f} {r['tokens_per_s']:>14.0f}")
+    ratio = results["packed"]["tokens_per_s"] / results["padded"]["tokens_per_s"]
+    print(f"real tokens/s, packed / padded: {ratio:.2f}")
 
 
 def main() -> None:
@@ -59,6 +76,7 @@ def main() -> None:
     parser.add_argument("--data_root", default="data")
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5, help="first steps left out of the medians")
+    parser.add_argument("--packing", action="store_true", help="padded against packed batches instead")
     args, overrides = parser.parse_known_args()
     overrides = [f"data.data_root='{args.data_root}'", *overrides]
     if "tiny" in args.config:
@@ -68,6 +86,9 @@ def main() -> None:
     datasheet = peak_flops(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
     print(f"device: {torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu'}, "
           f"threads {torch.get_num_threads()}; matmul baseline {peak / 1e12:.3f} TFLOP/s")
+    if args.packing:
+        compare_packing(args.config, overrides, args.steps, args.warmup)
+        return
     results = {name: run(args.config, [*overrides, f"training.frozen_dtype={dtype}"], args.steps, args.warmup)
                for name, dtype in (("frozen fp32", "float32"), ("frozen bf16", "bfloat16"))}
     print(f"{'run':<12} {'s/step':>8} {'tokens/s':>10} {'images/s':>9} {'TFLOP/s':>8} {'MFU vs matmul':>14}"

@@ -1,4 +1,5 @@
-"""Batch samples: right-pad token sequences, concatenate a variable number of images per sample, cap the images.
+"""Batch samples: right-pad token sequences (or pack them, `omni.data.packing`), concatenate a variable number of
+images per sample, cap the images.
 
 A long interleaved document can carry many images, and every image costs a vision-tower forward (seen) or a VAE
 encode plus a UNet forward and backward (created); `max_images_per_batch` bounds that cost per step. Samples that
@@ -16,6 +17,7 @@ import torch
 
 from omni.constants import IGNORE_INDEX, REFERENCE_KEYS
 from omni.data.datasets.stream import POSITION_KEY
+from omni.data.packing import pack, plan_rows
 
 logger = logging.getLogger(__name__)
 # one row per vision-tower forward (an image, or a view of an any-resolution image) or per created image: what the
@@ -30,8 +32,14 @@ def _images(sample: dict[str, Any]) -> int:
 
 
 class DataCollator:
-    def __init__(self, pad_token_id: int, max_images_per_batch: int | None = None):
+    """`pack_max_tokens`: pack the micro-batch's samples into rows of at most that many tokens (`max_images_per_row`
+    images) instead of padding each to the longest; preference pairs are never packed (chosen and rejected must stay
+    row for row)."""
+
+    def __init__(self, pad_token_id: int, max_images_per_batch: int | None = None, pack_max_tokens: int | None = None,
+                 max_images_per_row: int | None = None):
         self.pad_token_id, self.max_images_per_batch = pad_token_id, max_images_per_batch
+        self.pack_max_tokens, self.max_images_per_row = pack_max_tokens, max_images_per_row
         self.dropped_samples = 0
 
     def cap(self, samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -53,11 +61,18 @@ class DataCollator:
         # where the stream stands after this batch (its left-out samples count as consumed): the trainer saves it
         position = samples[-1].get(POSITION_KEY)
         samples = self.cap(samples)
-        batch = self.pad(samples, "")
         pairs = sum("rejected_input_ids" in s for s in samples)
         if pairs not in (0, len(samples)):
             raise ValueError(f"a batch mixes {pairs} preference pairs with {len(samples) - pairs} other samples: a "
                              "preference stage trains on preference datasets only")
+        if self.pack_max_tokens and not pairs:
+            rows = plan_rows([len(s["input_ids"]) for s in samples], self.pack_max_tokens,
+                             [_images(s) for s in samples], self.max_images_per_row)
+            samples = [samples[i] for row in rows for i in row]  # images follow their slots' row-major order
+            ordered = iter(range(len(samples)))
+            batch = pack(samples, [[next(ordered) for _ in row] for row in rows], self.pad_token_id)
+        else:
+            batch = self.pad(samples, "")
         if pairs:  # preference pairs: the rejected answers padded the same way
             batch.update(self.pad(samples, "rejected_"))
             for key in REFERENCE_KEYS:

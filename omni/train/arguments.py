@@ -45,6 +45,11 @@ class DataArguments:
     batch_by_source: bool = False
     # at most this many images (seen + created) per batch; samples beyond it are left out of the batch and counted
     max_images_per_batch: Optional[int] = None
+    # pack each micro-batch's samples into rows of up to pack_max_tokens (default: the model's model_max_length),
+    # each sample isolated (omni/data/packing.py), instead of padding every sample to the longest
+    packing: bool = False
+    pack_max_tokens: Optional[int] = None
+    max_images_per_row: Optional[int] = None
 
 
 @dataclass

@@ -62,6 +62,7 @@ def train(args: Arguments) -> dict:
     torch.manual_seed(args.training.seed)  # identical initial weights on every rank
     model, tokenizer = prepare_model(args)
     dataset = build_dataset(args, model, tokenizer)
-    collator = DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch)
+    pack_to = (args.data.pack_max_tokens or model.config.model_max_length) if args.data.packing else None
+    collator = DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch, pack_to, args.data.max_images_per_row)
     trainer = Trainer(model, args.training, dataset, collator, tokenizer, run_config=dataclasses.asdict(args))
     return trainer.train()

@@ -128,12 +128,13 @@ class Trainer:
     def _work(self, micro: list[dict[str, torch.Tensor]]) -> dict[str, float]:
         """The step's tokens (not padding), images seen and created, and training FLOPs, summed over its micro-batches
         and all ranks, by name."""
-        work = dict.fromkeys(("tokens", "images_seen", "images_created", "flops"), 0.0)
+        work = dict.fromkeys(("tokens", "positions", "images_seen", "images_created", "flops"), 0.0)
         for batch in micro:
-            tokens = float(batch["attention_mask"].sum()) if "attention_mask" in batch else float(batch["input_ids"].numel())
+            positions = float(batch["input_ids"].numel())  # tokens and padding: what the step computes on
+            tokens = float(batch["attention_mask"].sum()) if "attention_mask" in batch else positions
             seen, created = (len(batch.get(key, ())) for key in ("pixel_values", "dream_pixel_values"))
             flops = self.flops.step(tokens, batch["input_ids"].shape[1], seen, created) if self.flops else 0.0
-            for name, value in zip(work, (tokens, seen, created, flops)):
+            for name, value in zip(work, (tokens, positions, seen, created, flops)):
                 work[name] += value
         totals = all_reduce_sum(torch.tensor(list(work.values()), dtype=torch.float64))
         return dict(zip(work, totals.tolist()))
@@ -208,7 +209,8 @@ class Trainer:
                     "samples_per_s": samples / elapsed,
                     # the normalisers' global totals (label tokens, dream images, …) under their plain names
                     **{name.removeprefix("num_"): int(total) for name, total in totals.items()},
-                    "tokens_per_s": work["tokens"] / elapsed,
+                    "tokens_per_s": work["tokens"] / elapsed,  # real tokens, not padding
+                    "padding_fraction": 1.0 - work["tokens"] / max(work["positions"], 1.0),
                     "images_per_s": (work["images_seen"] + work["images_created"]) / elapsed}
             if self.flops is not None:
                 last["tflops_per_device"] = work["flops"] / self.world / elapsed / 1e12

@@ -257,12 +257,17 @@ class OmniForCausalLM(OmniPreTrainedModel):
         """`num_label_tokens` (and a specialisation's other normalisers, see `normaliser_counts`): counts over a whole
         accumulated (and global) batch; by default this micro-batch's own. A batch with `rejected_input_ids` is a
         preference batch (`preference_forward`). `return_logits`: the full (B, T, V) logits, by default everywhere
-        but in training with labels (the loss needs them only where labels are)."""
+        but in training with labels (the loss needs them only where labels are). `position_ids` in `inputs`: a packed
+        batch (`omni.data.packing`)."""
         if inputs.get("rejected_input_ids") is not None:
             return self.preference_forward(input_ids, attention_mask, labels, pixel_values, image_patch_mask, **inputs)
         slots = self.slot_masks(input_ids)
         embeds = self.embed_inputs(input_ids, pixel_values, slots, image_patch_mask)
-        outputs = self.llm.get_decoder()(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=False)
+        # a packed batch (omni.data.packing): positions restart per sample and, with no mask given, transformers
+        # isolates the samples from them (block-diagonal SDPA mask, or flash-attention's varlen kernel)
+        position_ids = inputs.pop("position_ids", None)
+        outputs = self.llm.get_decoder()(inputs_embeds=embeds, use_cache=False, position_ids=position_ids,
+                                         attention_mask=None if position_ids is not None else attention_mask)
         hidden_states = outputs.last_hidden_state
         if return_logits is None:
             return_logits = not (self.training and labels is not None)
