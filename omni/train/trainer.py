@@ -92,6 +92,11 @@ class Trainer:
         self.peak_flops = peak_flops(self.device, self.args.peak_tflops)
         if self.args.gradient_checkpointing:
             model.llm.gradient_checkpointing_enable()
+        if self.args.compile:
+            from omni.train.fsdp import decoder_layers
+
+            for layer in decoder_layers(model.llm):
+                layer.compile()  # in place: the module tree (and the state dict's names) stay as they are
         model.train()
         return self.strategy.wrap(model, self.device)
 

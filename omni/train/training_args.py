@@ -35,6 +35,9 @@ class TrainingArguments:
     reduce_dtype: str = "float32"  # gradient reduce-scatter dtype with bf16: float32 (exact sums) or bfloat16 (half the traffic)
     frozen_dtype: Optional[str] = None  # frozen plugin backbones (CLIP, VAE, UNet); None: bfloat16 with bf16, else float32
     gradient_checkpointing: bool = False
+    # torch.compile each LLM decoder block in place before sharding (torchtitan's per-block compile: one graph,
+    # reused by every layer; parameter names and checkpoints unchanged)
+    compile: bool = False
     dataloader_num_workers: int = 1
     logging_steps: int = 1
     save_steps: int = 0  # 0: only at the end
