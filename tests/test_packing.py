@@ -33,7 +33,7 @@ def samples_for(model, tokenizer):
     return samples
 
 
-def test_rows_are_first_fit_decreasing_whole_samples_within_the_budgets():
+def test_rows_are_balanced_whole_samples_within_the_budgets():
     lengths = [50, 400, 300, 120, 700, 90]
     rows = plan_rows(lengths, 800)
     assert sorted(i for row in rows for i in row) == list(range(6))

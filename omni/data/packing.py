@@ -3,7 +3,8 @@
 A padded batch is as wide as its longest sample, so a stage that mixes 100-token captions with 900-token stories
 spends most of its attention and MLP work on padding. Packing fills rows instead: samples go, whole (an image block
 or a dream block is never split; a sample is never cut), into rows up to a token budget (and optionally an image
-budget per row), first-fit by decreasing length, so the micro-batch keeps exactly its samples (the data positions,
+budget per row), balanced longest first into as few rows as the budget allows, so the micro-batch keeps exactly its
+samples (the data positions,
 the loss normalisers and exact resume do not change) in fewer, fuller rows.
 
 Each sample's positions restart at 0 (RoPE sees what it would see alone), and the label of each sample's first token
@@ -19,6 +20,7 @@ real tokens, for counting.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,23 +31,32 @@ from omni.constants import IGNORE_INDEX
 
 def plan_rows(lengths: Sequence[int], max_tokens: int, images: Sequence[int] | None = None,
               max_images: int | None = None) -> list[list[int]]:
-    """Sample indices per row: first-fit decreasing under `max_tokens` (and `max_images` per row); a sample longer
-    than the budget gets a row of its own. Deterministic: ties keep the samples' order; each row lists its samples
-    in their original order, rows by their first sample."""
+    """Sample indices per row: as few rows as the token budget allows (⌈total / max_tokens⌉ to start with), filled
+    longest sample first into the currently shortest row it fits in (under `max_tokens`, and `max_images` per row),
+    a new row only when it fits in none. Balanced rows keep the batch's width, the longest row, close to the mean:
+    little padding even for a micro-batch of a few samples. A sample longer than the budget gets a row of its own.
+    Deterministic: ties keep the samples' order; each row lists its samples in their original order, rows by their
+    first sample."""
     images = images if images is not None else [0] * len(lengths)
-    rows: list[list[int]] = []
-    room: list[tuple[int, float]] = []
     image_budget = float("inf") if max_images is None else max_images
+    count = max(1, math.ceil(sum(lengths) / max_tokens))
+    rows: list[list[int]] = [[] for _ in range(count)]
+    tokens, pictures = [0] * count, [0] * count
     for index in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
-        for r, (tokens_left, images_left) in enumerate(room):
-            if lengths[index] <= tokens_left and images[index] <= images_left:
-                rows[r].append(index)
-                room[r] = (tokens_left - lengths[index], images_left - images[index])
-                break
-        else:
-            rows.append([index])
-            room.append((max_tokens - lengths[index], image_budget - images[index]))
-    return sorted((sorted(row) for row in rows), key=lambda row: row[0])
+        fits = [r for r in range(len(rows)) if tokens[r] + lengths[index] <= max_tokens
+                and pictures[r] + images[index] <= image_budget]
+        if not fits and any(not row for row in rows):
+            fits = [next(r for r, row in enumerate(rows) if not row)]  # over the budget alone: an empty row takes it
+        if not fits:
+            rows.append([])
+            tokens.append(0)
+            pictures.append(0)
+            fits = [len(rows) - 1]
+        row = min(fits, key=lambda r: (tokens[r], r))
+        rows[row].append(index)
+        tokens[row] += lengths[index]
+        pictures[row] += images[index]
+    return sorted((sorted(row) for row in rows if row), key=lambda row: row[0])
 
 
 def pack(samples: Sequence[dict[str, Any]], rows: list[list[int]], pad_token_id: int) -> dict[str, torch.Tensor]:
