@@ -47,7 +47,7 @@ total_start=$(date +%s)
 [ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
 [ -f data/toyworld/safety-train.json ] || timed "toy world: xGen-MM datasets" \
   $PY -m omni.data.toyworld --out data/toyworld --kinds detail multi preferences safety
-timed "toy zoo (with SigLIP)" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --with siglip
+timed "toy zoo: LLaMA, SigLIP" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --only llama siglip
 timed "stage 1 pretraining" train stage1_pretrain 600 "${FROM_ZOO[@]}"
 MERGE1=("model.merge_from=['$RUNS/stage1_pretrain']")
 timed "stage 2 SFT, any-resolution" train stage2_sft 800 "${FROM_ZOO[@]}" "${MERGE1[@]}"

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from omni.eval.toy import attribute_scores, parse_attributes
@@ -239,3 +240,19 @@ def test_fit_with_ema_ends_at_the_average_of_its_iterates():
     last, averaged = final(None), final(0.99)
     assert last > 1.0  # Adam moves it by about the learning rate per step
     assert 0.9 * last < averaged < last - 0.005
+
+
+def test_part_of_the_zoo_builds_alone_with_what_it_depends_on(toy_data, tmp_path):
+    from omni.zoo.toy.build import build_toy_zoo
+
+    summary = build_toy_zoo(tmp_path / "zoo", toy_data, scale="tiny", workers=1, progress=False, only=("llama",))
+    assert set(summary["components"]) == {"llama"} and sorted(p.name for p in (tmp_path / "zoo").iterdir() if p.is_dir()) == ["llama"]
+    with pytest.raises(ValueError, match="unknown toy-zoo components \\['lama'\\]"):
+        build_toy_zoo(tmp_path / "zoo", toy_data, scale="tiny", only=("lama",))
+    from omni.zoo.toy.build import COMPONENTS, DEPENDS_ON
+
+    assert set(DEPENDS_ON["sd"]) <= set(COMPONENTS)  # asking for the SD brings its CLIP and VAE
+    # a part added later keeps the zoo's summary: its components, and the first build's time beside the added one's
+    added = build_toy_zoo(tmp_path / "zoo", toy_data, scale="tiny", workers=1, progress=False, only=("classifier",))
+    assert set(added["components"]) == {"llama", "classifier"} and added["seconds"] == summary["seconds"]
+    assert [b["components"] for b in added["later_builds"]] == [["classifier"]]

@@ -128,13 +128,22 @@ def judge_sd(out: Path, data_root: str | Path, num: int = 128, steps: int = 25, 
 
 def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", scale: str = "full", seed: int = 0,
                   workers: int = 2, progress: bool = True, judge: bool = True,
-                  optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Train every component not cached yet (and the `optional` ones asked for), judge them, write the summary."""
+                  optional: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Train every component not cached yet (and the `optional` ones asked for), judge them, write the summary.
+    `only`: just these components and what they are trained on (xGen-MM's recipe needs the LLaMA and the SigLIP, not
+    the VAE and the SD that take most of the zoo's time)."""
     out, started = Path(out), time.time()
     unknown = set(optional) - set(OPTIONAL_COMPONENTS)
     if unknown:
         raise ValueError(f"unknown optional toy-zoo components {sorted(unknown)}: choose from {list(OPTIONAL_COMPONENTS)}")
-    components = COMPONENTS + tuple(optional)
+    if only is not None:
+        unknown = set(only) - set(COMPONENTS + OPTIONAL_COMPONENTS)
+        if unknown:
+            raise ValueError(f"unknown toy-zoo components {sorted(unknown)}: choose from {list(COMPONENTS + OPTIONAL_COMPONENTS)}")
+        wanted = set(only) | {dep for name in only for dep in DEPENDS_ON.get(name, ())}
+        components = tuple(name for name in COMPONENTS + OPTIONAL_COMPONENTS if name in wanted)
+    else:
+        components = COMPONENTS + tuple(optional)
     if not (Path(data_root) / "toyworld" / "pairs-train.json").exists():
         from omni.data.toyworld.generate import generate
 
@@ -157,9 +166,10 @@ def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", s
         for position, name in enumerate((n for n in OPTIONAL_COMPONENTS if n in todo), start=5):
             later[name] = pool.submit(_run, name, *args, position)
         results.update({n: f.result() for n, f in later.items()})
-    if judge and ("vae" in todo or "classifier" in todo or "recon_all" not in results.get("vae", {})):
+    judged = judge and "classifier" in results  # the classifier reads what the VAE and the SD make
+    if judged and "vae" in results and ("vae" in todo or "classifier" in todo or "recon_all" not in results["vae"]):
         results["vae"].update(judge_vae(out, data_root, num=512 if scale == "full" else 8))
-    if judge and ("sd" in todo or "t2i_all" not in results.get("sd", {})):
+    if judged and "sd" in results and ("sd" in todo or "t2i_all" not in results["sd"]):
         # 256 captions, not 128: at 90% the binomial standard error is then 1.9 points instead of 2.7
         results["sd"].update(judge_sd(out, data_root, num=256 if scale == "full" else 8, steps=25 if scale == "full" else 2,
                                       seed=seed))
@@ -168,10 +178,16 @@ def build_toy_zoo(out: str | Path = "zoo/toy", data_root: str | Path = "data", s
     (out / "zoo.json").write_text(json.dumps(zoo_table, indent=1))
     seconds, machine = round(time.time() - started, 1), machine_info()
     previous = out / "zoo_summary.json"
-    if not todo and previous.exists():  # all cached: keep the time and machine of the build that trained them
-        earlier = json.loads(previous.read_text())
+    earlier = json.loads(previous.read_text()) if previous.exists() else None
+    later_builds = list((earlier or {}).get("later_builds", []))
+    if earlier and (not todo or only is not None):
+        # all cached, or a part added to a zoo already built: the summary keeps the time and machine of the build
+        # that trained the zoo, its components, and records the added part's own build beside them
+        if todo:
+            later_builds.append({"components": todo, "seconds": seconds, "machine": machine})
         seconds, machine = earlier.get("seconds", seconds), earlier.get("machine", machine)
+        results = {**earlier.get("components", {}), **results}
     summary = {"seconds": seconds, "scale": scale, "seed": seed, "workers": workers, "machine": machine,
-               "components": results}
+               "components": results, **({"later_builds": later_builds} if later_builds else {})}
     (out / "zoo_summary.json").write_text(json.dumps(summary, indent=1))
     return summary
