@@ -3,7 +3,9 @@
 # preferences, safety) → the toy SigLIP in the toy zoo → stage 1 captions → stage 2 any-resolution multi-image SFT
 # and its single-view twin → stage 3 DPO with LoRA → merge → stage 4 safety with LoRA → toy evaluation of each →
 # <runs>/report.md. The rest of the toy zoo (LLaMA, classifier) is reused if built (scripts/toyworld_recipe.sh).
-# Usage: bash scripts/xgen_mm_recipe.sh      NPROC=2 processes per stage; STEPS_SCALE=1.0 scales every stage's steps.
+# Usage: bash scripts/xgen_mm_recipe.sh      NPROC=2 processes per stage; STEPS_SCALE=1.0 scales every stage's steps;
+#   ZOO=zoo/toy, RUNS=work_dirs/xgen_mm_toy, EVAL_NUM=256 test items per task; ZOO_SCALE=tiny builds random-quality
+#   stand-ins (with STEPS_SCALE=0.01 and a small toy world: a smoke test of the script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash install.sh
@@ -41,13 +43,14 @@ train() {  # train CONFIG STEPS [OVERRIDE...]
 FROM_ZOO=("model.config.zoo_dir='$ZOO'" "model.tokenizer_name_or_path='$ZOO/llama'")
 evaluate() {  # evaluate RUN TASKS...
   local run=$1; shift
-  $PY -m omni.eval.toyworld --model "$RUNS/$run" --zoo "$ZOO" --data_root data --num 256 --tasks "$@"
+  $PY -m omni.eval.toyworld --model "$RUNS/$run" --zoo "$ZOO" --data_root data --num "${EVAL_NUM:-256}" --tasks "$@"
 }
 total_start=$(date +%s)
 [ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
 [ -f data/toyworld/safety-train.json ] || timed "toy world: xGen-MM datasets" \
   $PY -m omni.data.toyworld --out data/toyworld --kinds detail multi preferences safety
-timed "toy zoo: LLaMA, SigLIP" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --only llama siglip
+timed "toy zoo: LLaMA, SigLIP" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --only llama siglip \
+  --scale "${ZOO_SCALE:-full}"
 timed "stage 1 pretraining" train stage1_pretrain 600 "${FROM_ZOO[@]}"
 MERGE1=("model.merge_from=['$RUNS/stage1_pretrain']")
 timed "stage 2 SFT, any-resolution" train stage2_sft 800 "${FROM_ZOO[@]}" "${MERGE1[@]}"
