@@ -49,7 +49,7 @@ total_start=$(date +%s)
 [ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
 [ -f data/toyworld/safety-train.json ] || timed "toy world: xGen-MM datasets" \
   $PY -m omni.data.toyworld --out data/toyworld --kinds detail multi preferences safety
-timed "toy zoo: LLaMA, SigLIP" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --only llama siglip \
+timed "toy zoo: LLaMA, SigLIP, classifier" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --only llama siglip classifier \
   --scale "${ZOO_SCALE:-full}"
 timed "stage 1 pretraining" train stage1_pretrain 600 "${FROM_ZOO[@]}"
 MERGE1=("model.merge_from=['$RUNS/stage1_pretrain']")

@@ -90,6 +90,9 @@ class ToyEvaluator:
         self.num_documents = num_documents
         self.steps, self.guidance, self.batch_size, self.seed = steps, guidance, batch_size, seed
         self.out = Path(out) if out else None
+        if not (self.zoo / "classifier" / "config.json").exists():  # the judge of every attribute figure
+            raise FileNotFoundError(f"no toy classifier in {self.zoo}: build it with python -m omni.zoo build toy "
+                                    f"--out {self.zoo} --only classifier")
         self.classifier = AttributeClassifier.from_pretrained(self.zoo / "classifier")
         self.pairs = load_test(data_root, "pairs", num)
         self.real = to_tensor([p["image"] for p in self.pairs])
