@@ -31,7 +31,7 @@ from omni.data.toyworld.world import Scene, heldout_scenes, render, sample_scene
 
 SPLIT_OFFSET = {"train": 0, "test": 10**9}  # disjoint sample indices per split
 KINDS = ("pairs", "vqa", "instructions", "interleaved")
-OPTIONAL_KINDS = ("detail", "multi", "preferences", "safety")  # not part of the default world: written when asked for
+OPTIONAL_KINDS = ("detail", "multi", "preferences", "safety", "chats")  # not part of the default world: written when asked for
 
 
 def _png(scene: Scene, image_size: int, jitter: str) -> bytes:
@@ -131,9 +131,24 @@ def _safety(seed: int, index: int, split: str, image_size: int, heldout: frozens
                      "kind": kind, "scene": _scene_info(scene, heldout)}}
 
 
+def _chat(seed: int, index: int, split: str, image_size: int, heldout: frozenset[Scene]) -> dict[str, Any]:
+    """A chat that mixes the two: a question about an attached picture, its answer, then a request to draw another
+    picture, answered with the picture (`0.png` is seen, `1.png` is created): without such turns a model fine-tuned
+    on questions and drawing requests apart answers a drawing request that follows a question with a word."""
+    rng = random.Random(f"chat-{seed}-{index}")
+    seen = sample_scene(seed + 8, index, exclude=heldout if split == "train" else frozenset())
+    drawn = sample_scene(seed + 9, index, exclude=heldout if split == "train" else frozenset())
+    question, answer = vqa(seen, rng)
+    return {"0.png": _png(seen, image_size, f"chat-{seed}-{index}-0"), "1.png": _png(drawn, image_size, f"chat-{seed}-{index}-1"),
+            "json": {"conversations": [{"from": "human", "value": f"<image>\n{question}"}, {"from": "gpt", "value": answer},
+                                       {"from": "human", "value": instruction(drawn, rng)}, {"from": "gpt", "value": "<dream>"}],
+                     "scenes": [_scene_info(seen, heldout), _scene_info(drawn, heldout)]}}
+
+
 MAKERS: dict[str, Callable[..., dict[str, Any]]] = {"pairs": _pair, "vqa": _vqa, "instructions": _instruction,
                                                    "interleaved": _interleaved, "text": _text, "detail": _detail,
-                                                   "multi": _multi, "preferences": _preference, "safety": _safety}
+                                                   "multi": _multi, "preferences": _preference, "safety": _safety,
+                                                   "chats": _chat}
 
 
 def write_dataset(out: str | Path, kind: str, num: int, seed: int = 0, shard_size: int = 1000, image_size: int = 64,
@@ -177,7 +192,8 @@ def generate(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000, i
     defaults = {"pairs": (num, num_test), "vqa": (num, num_test), "instructions": (num // 2, num_test // 2),
                 "interleaved": (num // 4, num_test // 4), "text": (num // 4, num_test // 4),
                 "detail": (num // 2, num_test // 2), "multi": (num // 2, num_test // 2),
-                "preferences": (num // 4, num_test // 2), "safety": (num // 4, num_test // 2)}
+                "preferences": (num // 4, num_test // 2), "safety": (num // 4, num_test // 2),
+                "chats": (num // 4, num_test // 4)}
     if unknown := [k for k in kinds or () if k not in defaults]:
         raise ValueError(f"unknown toy-world datasets {unknown}: choose from {sorted(defaults)}")
     chosen = kinds or [k for k in defaults if k not in OPTIONAL_KINDS]
