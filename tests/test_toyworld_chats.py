@@ -28,3 +28,18 @@ def test_a_chat_asks_then_draws_and_builds_into_one_sequence(tmp_path, tiny_mode
     assert built["dream_pixel_values"].shape[0] == 1
     dream_start = tiny_model.config.special_token_ids["<dream_start>"]
     assert (built["labels"] == dream_start).sum() == 1  # the answer that draws is learnt
+
+
+def test_a_model_is_evaluated_on_chats_as_a_user_holds_them(tmp_path, tiny_zoo, tiny_model, toy_tokenizer):
+    """The chat task keeps the model's own answer in the conversation, then asks it to draw (a random tiny model's
+    figures are only checked for range: what the task measures is in docs/toyworld.md once trained on chats)."""
+    from omni.data.toyworld.generate import generate
+    from omni.eval.toyworld import ToyEvaluator
+
+    generate(tmp_path / "toyworld", num=4, seed=0, num_test=8, progress=False, kinds=("pairs", "chats"))
+    tiny_model.save_pretrained(tmp_path / "model")
+    toy_tokenizer.save_pretrained(tmp_path / "model")
+    evaluator = ToyEvaluator(tiny_zoo[0], tmp_path, num=4, num_stories=2, steps=2, batch_size=4)
+    result = evaluator.evaluate_model(tmp_path / "model", tasks=("chats",))
+    assert 0 <= result["chat_answer_accuracy"] <= 1 and 0 <= result["chat_draws"] <= 1
+    assert len(result["chat_examples"]) == 2 and "caption_all" not in result

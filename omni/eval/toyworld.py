@@ -47,14 +47,16 @@ from omni.zoo.toy.data import ATTRIBUTES
 ATTRS = tuple(ATTRIBUTES)
 COMPREHENSION_TASKS, CREATION_TASKS = ("captions", "vqa"), ("creation", "interleaved", "documents")
 OPTIONAL_TASKS = ("detail", "multi", "hallucination", "safety")  # on the optional datasets: only when asked for
-TASKS = COMPREHENSION_TASKS + CREATION_TASKS + OPTIONAL_TASKS
+OPTIONAL_CREATION_TASKS = ("chats",)  # mixed chats (--kinds chats): a question, then a drawing request
+TASKS = COMPREHENSION_TASKS + CREATION_TASKS + OPTIONAL_TASKS + OPTIONAL_CREATION_TASKS
 
 
 def supported_tasks(builder: Any, optional: bool = False) -> tuple[str, ...]:
     """The tasks a model can be asked (from its sequence builder: does it read images, does it create them), by
     default without the optional ones."""
     reads = COMPREHENSION_TASKS + (OPTIONAL_TASKS if optional else ())
-    return (reads if builder.reads_images else ()) + (CREATION_TASKS if builder.creates_images else ())
+    creates = CREATION_TASKS + (OPTIONAL_CREATION_TASKS if optional and builder.reads_images else ())
+    return (reads if builder.reads_images else ()) + (creates if builder.creates_images else ())
 
 
 def question_kind(question: str) -> str:
@@ -165,6 +167,8 @@ class ToyEvaluator:
             result.update(self.interleaved(gen))
         if "documents" in tasks:
             result.update(self.documents(gen))
+        if "chats" in tasks:
+            result.update(self.chats(gen))
         return result
 
     def captions(self, gen: Any) -> dict[str, Any]:
@@ -309,6 +313,36 @@ class ToyEvaluator:
         if self.out:
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / "documents.html").write_text(documents_page(documents, f"{gen.model.config.model_type}: free-form interleaved documents"))
+        return result
+
+    def chats(self, gen: Any) -> dict[str, Any]:
+        """Held-out mixed chats held as a user would (`ChatSession`): the question about the attached picture, the
+        model's own answer kept in the conversation, then the drawing request. Scored: the answer, whether the reply
+        to the request holds an image (`chat_draws`), and what is drawn, by the classifier (`chat_creation_*`)."""
+        from omni.models.dreamllm.chat_session import ChatSession
+
+        samples = load_test(self.data_root, "chats", self.num_stories)
+        answered, drew, drawings, truths, examples = [], [], [], [], []
+        for index, sample in enumerate(tqdm(samples, desc="chats", leave=False)):
+            session = ChatSession(gen, None, max_new_tokens=24, max_images=1, num_inference_steps=self.steps,
+                                  guidance_scale=self.guidance, seed=self.seed + index)
+            turns = sample["conversations"]
+            reply = " ".join(p for p in session.send(turns[0]["value"].replace("<image>", "").strip(),
+                                                     sample["images"][0]) if isinstance(p, str))
+            answered.append(normalize_answer(reply) == normalize_answer(turns[1]["value"]))
+            parts = session.send(turns[2]["value"])
+            images = [p for p in parts if isinstance(p, Image.Image)]
+            drew.append(bool(images))
+            if images:
+                drawings.append(images[0])
+                truths.append(scene_of(sample["meta"]["scenes"][1]))
+            if len(examples) < 5:
+                examples.append([turns[0]["value"].replace("<image>", "").strip(), reply, turns[2]["value"],
+                                 " ".join(p if isinstance(p, str) else "[image]" for p in parts)])
+        result = {"chat_answer_accuracy": float(np.mean(answered)), "chat_draws": float(np.mean(drew)),
+                  "chat_examples": examples}
+        if drawings:  # what is drawn, over the chats that drew (chat_draws says how many)
+            result.update(self.scored("chat_creation", self.judge(drawings), truths))
         return result
 
     def save_story(self, story: dict[str, Any], images: list[Image.Image], name: str) -> None:

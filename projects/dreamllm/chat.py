@@ -16,42 +16,10 @@ from pathlib import Path
 
 from PIL import Image
 
-from omni.data.builders import Sequence
+from omni.models.dreamllm.chat_session import ChatSession
 from omni.models.dreamllm.generation import DreamLLMGenerator
 
-
-class ChatSession:
-    """The state of one conversation: the sequence so far (with its images) and where created images go."""
-
-    def __init__(self, generator: DreamLLMGenerator, out: str | Path = "chat_images", **generation: object):
-        self.generator, self.out, self.generation = generator, Path(out), generation
-        self.reset()
-
-    def reset(self) -> None:
-        self.sequence: Sequence = self.generator.builder.start()
-        self.created = 0
-
-    def send(self, message: str, images: Image.Image | list[Image.Image] | None = None) -> list[str | Path]:
-        """Add a user turn (with its image or images), let the model answer (text and created images); returns the
-        answer's parts."""
-        builder = self.generator.builder
-        builder.user_turn(self.sequence, message, images, first=len(self.sequence) <= 1)
-        document = self.generator.generate_document(self.sequence, **self.generation)
-        parts: list[str | Path] = []
-        for part in document.parts:
-            if isinstance(part, str):
-                builder.add_text(self.sequence, " " + part.strip(), learn=True)
-                parts.append(part.strip())
-            else:
-                builder.add_dream(self.sequence).dream_images.append(part)
-                builder.add_image(self.sequence, part)
-                self.out.mkdir(parents=True, exist_ok=True)
-                path = self.out / f"image_{self.created:03d}.png"
-                part.save(path)
-                self.created += 1
-                parts.append(path)
-        builder.finish(self.sequence)
-        return parts
+__all__ = ["ChatSession", "add_session_arguments", "generator_and_options", "main", "run"]
 
 
 def run(session: ChatSession, lines: Iterable[str], write: Callable[[str], None] = print) -> None:
