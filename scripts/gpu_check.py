@@ -102,7 +102,9 @@ def build(smoke: bool, attn: str, device: torch.device, bf16: bool):
     cast_frozen(model, torch.bfloat16 if bf16 else torch.float32)
     flops = measure(model)
     if not smoke:
-        model.llm.gradient_checkpointing_enable()
+        from omni.train import activation_checkpointing
+
+        activation_checkpointing.enable(model.llm)
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo", init_method="tcp://127.0.0.1:29533",
                                 rank=0, world_size=1)

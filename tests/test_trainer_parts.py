@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from omni.data.builders import MultimodalTransform, SequenceBuilder
@@ -105,3 +106,29 @@ def test_the_parallel_strategy_follows_the_world_and_the_config():
     wrapper = torch.nn.Module()
     wrapper.module = model
     assert DDP().unwrap(wrapper) is model and SingleProcess().wrap(model, torch.device("cpu")) is model
+
+
+@pytest.mark.parametrize("policy, every", [("full", 1), ("save_matmuls", 1), ("full", 2)])
+def test_every_checkpointing_policy_computes_the_same_gradients(tiny_model, toy_tokenizer, policy, every):
+    from omni.train import activation_checkpointing
+    from tests.test_models import make_batch
+
+    set_trainable(tiny_model, ["llm.*"])
+    tiny_model.train()
+    batch = make_batch(tiny_model, toy_tokenizer)
+
+    def gradients():
+        tiny_model.zero_grad()
+        torch.manual_seed(0)
+        tiny_model(**batch).loss.backward()
+        return {n: p.grad.clone() for n, p in tiny_model.named_parameters() if p.grad is not None}
+
+    plain = gradients()
+    activation_checkpointing.enable(tiny_model.llm, policy, every)
+    layers = tiny_model.llm.get_decoder().layers
+    assert [layer.gradient_checkpointing for layer in layers] == [i % every == 0 for i in range(len(layers))]
+    checkpointed = gradients()
+    assert plain.keys() == checkpointed.keys()
+    assert all(torch.allclose(plain[n], checkpointed[n], atol=1e-6) for n in plain)
+    with pytest.raises(ValueError, match="unknown activation checkpointing policy"):
+        activation_checkpointing.enable(tiny_model.llm, "sometimes")

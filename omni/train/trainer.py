@@ -91,7 +91,10 @@ class Trainer:
         self.flops = measure_flops(model) if hasattr(model, "llm") else None
         self.peak_flops = peak_flops(self.device, self.args.peak_tflops)
         if self.args.gradient_checkpointing:
-            model.llm.gradient_checkpointing_enable()
+            from omni.train import activation_checkpointing
+
+            activation_checkpointing.enable(model.llm, self.args.checkpoint_policy, self.args.checkpoint_every_n_layers,
+                                            self.args.checkpoint_offload)
         if self.args.compile:
             from omni.train.fsdp import decoder_layers
 

@@ -35,6 +35,11 @@ class TrainingArguments:
     reduce_dtype: str = "float32"  # gradient reduce-scatter dtype with bf16: float32 (exact sums) or bfloat16 (half the traffic)
     frozen_dtype: Optional[str] = None  # frozen plugin backbones (CLIP, VAE, UNet); None: bfloat16 with bf16, else float32
     gradient_checkpointing: bool = False
+    # how (omni/train/activation_checkpointing.py): "full" recomputes whole blocks, "save_matmuls" keeps the matrix
+    # products' outputs (torchtitan's selective op checkpointing); one block in N; saved activations in host memory
+    checkpoint_policy: str = "full"
+    checkpoint_every_n_layers: int = 1
+    checkpoint_offload: bool = False
     # torch.compile each LLM decoder block in place before sharding (torchtitan's per-block compile: one graph,
     # reused by every layer; parameter names and checkpoints unchanged)
     compile: bool = False
