@@ -14,6 +14,9 @@ export HF_HUB_OFFLINE=1 WANDB_MODE=${WANDB_MODE:-offline} TOKENIZERS_PARALLELISM
 PY=.venv/bin/python
 NPROC=${NPROC:-2}
 SCALE=${STEPS_SCALE:-1.0}
+# every stage's global batch, whatever NPROC: 8 per process × 2 processes, or 2 accumulated micro-batches on one (with
+# NPROC=1 and no accumulation the batch halved, and stage I no longer learnt colour: docs/toyworld.md, session 10)
+GLOBAL_BATCH=${GLOBAL_BATCH:-16}
 SEED=${SEED:-0}
 [[ "$SEED" =~ ^[0-9]+$ ]] || { echo "toyworld_recipe.sh: SEED must be a non-negative integer (got '$SEED')" >&2; exit 2; }
 SUFFIX=$([ "$SEED" = 0 ] && echo "" || echo "-seed$SEED")
@@ -42,7 +45,8 @@ train() {  # train CONFIG STEPS [OVERRIDE...]: a stage of the toy configs, in th
   local config=$1 count=$2; shift 2
   $PY -m torch.distributed.run --standalone --nproc_per_node "$NPROC" -m projects.dreamllm.train \
     --config_file "projects/dreamllm/configs/toy/$config.py" "training.max_steps=$(steps "$count")" \
-    "training.seed=$((42 + SEED))" "training.output_dir='$RUNS/$config'" "$@"
+    "training.seed=$((42 + SEED))" "training.output_dir='$RUNS/$config'" \
+    "training.global_batch_size=$GLOBAL_BATCH" "$@"
 }
 FROM_ZOO=("model.config.zoo_dir='$ZOO'" "model.tokenizer_name_or_path='$ZOO/llama'")  # stages built, not loaded
 total_start=$(date +%s)
