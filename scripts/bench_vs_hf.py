@@ -126,7 +126,7 @@ def main() -> None:
     model.train(), stock.train()
     first = batches[0]
     with torch.no_grad():
-        ours = model(**{k: v for k, v in first.items()}).metrics["lm_loss"]
+        ours = model(**first).metrics["lm_loss"]
         _, theirs = stock(**first)
     print(f"first batch LM loss: Omni {float(ours):.6f}, stock {float(theirs):.6f}")
     times = timed_steps({"omni": (lambda b: model(**b).loss, list(model.parameters())),

@@ -68,9 +68,8 @@ class DataCollator:
         if self.pack_max_tokens and not pairs:
             rows = plan_rows([len(s["input_ids"]) for s in samples], self.pack_max_tokens,
                              [_images(s) for s in samples], self.max_images_per_row)
+            batch = pack(samples, rows, self.pad_token_id)
             samples = [samples[i] for row in rows for i in row]  # images follow their slots' row-major order
-            ordered = iter(range(len(samples)))
-            batch = pack(samples, [[next(ordered) for _ in row] for row in rows], self.pad_token_id)
         else:
             batch = self.pad(samples, "")
         if pairs:  # preference pairs: the rejected answers padded the same way

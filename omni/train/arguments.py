@@ -52,6 +52,14 @@ class DataArguments:
     max_images_per_row: Optional[int] = None
 
 
+    def register_files(self) -> None:
+        """Register `registry_files`' datasets before any of `datasets` is looked up (every run path does)."""
+        from omni.data.constants import DataManager
+
+        for path in self.registry_files:
+            DataManager.register_file(path, overwrite=True)
+
+
 @dataclass
 class Arguments:
     model: ModelArguments = field(default_factory=ModelArguments)

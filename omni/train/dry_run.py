@@ -90,8 +90,7 @@ def _weights(config: Any, args: Arguments, report: DryRunReport) -> None:
 def _data(args: Arguments, report: DryRunReport, global_batch: int) -> None:
     from omni.data.constants import DataManager
 
-    for path in args.data.registry_files:
-        DataManager.register_file(path, overwrite=True)
+    args.data.register_files()
     names = list(args.data.datasets)
     if args.data.sizes is not None:
         weights = [float(parse_size(size)) for size in args.data.sizes]

@@ -31,8 +31,7 @@ def build_dataset(args: Arguments, model: Any, tokenizer: Any):
     transform = MultimodalTransform.for_model(model, tokenizer, args.data.mode, prompts=tuple(args.data.prompts),
                                               seed=args.training.seed,
                                               documents_as_instructions=args.data.documents_as_instructions)
-    for path in args.data.registry_files:
-        DataManager.register_file(path, overwrite=True)
+    args.data.register_files()
     return DataManager.build(args.data.datasets, args.data.weights, args.data.data_root, transform,
                              seed=args.training.seed, shuffle_buffer=args.data.shuffle_buffer,
                              group_size=args.training.per_device_train_batch_size if args.data.batch_by_source else 1,

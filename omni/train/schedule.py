@@ -21,8 +21,7 @@ def epoch_samples(args: Arguments) -> int:
         return sum(parse_size(size) for size in args.data.sizes)
     from omni.data.constants import DataManager
 
-    for path in args.data.registry_files:
-        DataManager.register_file(path, overwrite=True)
+    args.data.register_files()
     return sum(parse_size(DataManager.get(name).approx_size) for name in args.data.datasets)
 
 
