@@ -23,7 +23,7 @@ _TOY_TYPES = {
     "preferences": (DatasetType.Preference, "DPO pairs: the true caption or yes/no against a hallucinated one "
                     "(--kinds preferences)"),
     "safety": (DatasetType.Conversation, "requests to refuse beside ordinary questions (--kinds safety)"),
-    "chats": (DatasetType.Conversation, "a question about a picture, then a request to draw another (--kinds chats)"),
+    "chats": (DatasetType.Conversation, "a question about a picture, then a request to draw another"),
 }
 _TOY_SIZES = {"pairs": ("20K", "1K"), "vqa": ("20K", "1K"), "instructions": ("10K", "500"), "interleaved": ("5K", "250"),
               "text": ("5K", "250"), "detail": ("10K", "500"), "multi": ("10K", "500"),

@@ -47,16 +47,16 @@ from omni.zoo.toy.data import ATTRIBUTES
 ATTRS = tuple(ATTRIBUTES)
 COMPREHENSION_TASKS, CREATION_TASKS = ("captions", "vqa"), ("creation", "interleaved", "documents")
 OPTIONAL_TASKS = ("detail", "multi", "hallucination", "safety")  # on the optional datasets: only when asked for
-OPTIONAL_CREATION_TASKS = ("chats",)  # mixed chats (--kinds chats): a question, then a drawing request
-TASKS = COMPREHENSION_TASKS + CREATION_TASKS + OPTIONAL_TASKS + OPTIONAL_CREATION_TASKS
+CHAT_TASKS = ("chats",)  # a question about an attached picture, then a drawing request: reads and creates
+TASKS = COMPREHENSION_TASKS + CREATION_TASKS + CHAT_TASKS + OPTIONAL_TASKS
 
 
 def supported_tasks(builder: Any, optional: bool = False) -> tuple[str, ...]:
     """The tasks a model can be asked (from its sequence builder: does it read images, does it create them), by
     default without the optional ones."""
     reads = COMPREHENSION_TASKS + (OPTIONAL_TASKS if optional else ())
-    creates = CREATION_TASKS + (OPTIONAL_CREATION_TASKS if optional and builder.reads_images else ())
-    return (reads if builder.reads_images else ()) + (creates if builder.creates_images else ())
+    chats = CHAT_TASKS if builder.reads_images and builder.creates_images else ()
+    return (reads if builder.reads_images else ()) + (CREATION_TASKS if builder.creates_images else ()) + chats
 
 
 def question_kind(question: str) -> str:

@@ -36,13 +36,16 @@ ROWS = [
     ("text before each image follows the world's grammar", "documents_images_readable"),
     ("created images agree with their story (all 4)", "documents_all"),
     ("created images: colour", "documents_color"), ("created images: position", "documents_position"),
+    ("Chats (a question about a picture, then a drawing request)", None),
+    ("the question answered", "chat_answer_accuracy"), ("the drawing request answered with an image", "chat_draws"),
+    ("what is drawn (all 4, of the chats that drew)", "chat_creation_all"),
 ]
 CHANCE = {"caption_color": 1 / 8, "caption_shape": 1 / 3, "caption_size": 1 / 2, "caption_position": 1 / 9,
           "vqa_color": 1 / 8, "vqa_shape": 1 / 3, "vqa_size": 1 / 2, "vqa_position": 1 / 9, "vqa_yesno": 1 / 2,
           "caption_all": 1 / 432, "caption_all_heldout": 1 / 432, "creation_all": 1 / 432, "creation_all_heldout": 1 / 432,
           "creation_color": 1 / 8, "creation_shape": 1 / 3, "creation_size": 1 / 2, "creation_position": 1 / 9,
           "interleaved_all": 1 / 432, "interleaved_color": 1 / 8, "interleaved_position": 1 / 9,
-          "documents_all": 1 / 432, "documents_color": 1 / 8, "documents_position": 1 / 9}
+          "documents_all": 1 / 432, "documents_color": 1 / 8, "documents_position": 1 / 9, "chat_creation_all": 1 / 432}
 
 
 def _load(path: Path) -> dict[str, Any] | None:

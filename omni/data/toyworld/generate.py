@@ -2,8 +2,9 @@
 
 Datasets (train and test splits): image–caption `pairs`; `vqa` conversations about an image; drawing `instructions`
 whose answer is an image (`<dream>`); MMC4-style `interleaved` stories (a list of sentences, images, and the sentence
-each image belongs to). A tenth of the attribute combinations never appear in training; test samples record
-whether theirs is such a held-out combination.
+each image belongs to); `chats` that ask about an attached picture, then ask for a drawing (answered with it). A
+tenth of the attribute combinations never appear in training; test samples record whether theirs is such a held-out
+combination.
 
 Written only when asked for (`--kinds detail multi preferences safety`; xGen-MM's recipe uses them, DreamLLM's does
 not): `detail` questions about larger canvases with small shapes (`omni.data.toyworld.detail`), `multi` questions
@@ -30,8 +31,7 @@ from omni.data.toyworld.tokenizer import train_toy_tokenizer
 from omni.data.toyworld.world import Scene, heldout_scenes, render, sample_scene
 
 SPLIT_OFFSET = {"train": 0, "test": 10**9}  # disjoint sample indices per split
-KINDS = ("pairs", "vqa", "instructions", "interleaved")
-OPTIONAL_KINDS = ("detail", "multi", "preferences", "safety", "chats")  # not part of the default world: written when asked for
+OPTIONAL_KINDS = ("detail", "multi", "preferences", "safety")  # not part of the default world: written when asked for
 
 
 def _png(scene: Scene, image_size: int, jitter: str) -> bytes:
@@ -182,12 +182,12 @@ def write_pairs(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000
 def generate(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000, image_size: int = 64,
              num_test: int = 0, progress: bool = True, sizes: dict[str, tuple[int, int]] | None = None,
              kinds: tuple[str, ...] | None = None) -> None:
-    """The toy world. `sizes` maps a dataset kind to (train, test) counts; pairs default to (num, num_test),
-    vqa to the same, instructions and interleaved stories to half and a quarter of it, text-only stories a quarter;
+    """The toy world. `sizes` maps a dataset kind to (train, test) counts; pairs default to (num, num_test), vqa to
+    the same, instructions and interleaved stories to half and a quarter of it, text-only stories and chats a quarter;
     of the optional kinds (only in `kinds`), detail and two-picture questions half, preferences and safety a quarter
-    (half of num_test). `kinds` (default: the default world) chooses which
-    datasets to write. The tokenizer is the same whatever the kinds (the new questions' words are spelled with its
-    pieces, so the toy LLM and every DreamLLM figure stay as they were); a call for optional kinds only keeps it."""
+    (half of num_test). `kinds` (default: the default world) chooses which datasets to write. The tokenizer is the
+    same whatever the kinds (the new questions' words are spelled with its pieces, so the toy LLM and every DreamLLM
+    figure stay as they were); a call that adds datasets without the pairs keeps it."""
     out = Path(out)
     defaults = {"pairs": (num, num_test), "vqa": (num, num_test), "instructions": (num // 2, num_test // 2),
                 "interleaved": (num // 4, num_test // 4), "text": (num // 4, num_test // 4),
@@ -202,7 +202,9 @@ def generate(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000, i
         write_dataset(out, kind, train, seed, shard_size, image_size, "train", progress)
         if test:
             write_dataset(out, kind, test, seed, shard_size, image_size, "test", progress)
-    if not (out / "tokenizer").exists() or any(k not in OPTIONAL_KINDS for k in sizes):
+    # the tokenizer is trained on the world's fixed vocabulary, not on the samples: written with the pairs (a new world),
+    # kept when datasets are added to a written one (`--kinds chats`, `--kinds detail multi`)
+    if not (out / "tokenizer").exists() or "pairs" in sizes:
         train_toy_tokenizer(all_texts(), out / "tokenizer")
     info_path = out / "info.json"  # a second call (`--kinds detail multi` into a written world) adds to the record
     info = json.loads(info_path.read_text()) if info_path.exists() else {}
