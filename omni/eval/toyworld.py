@@ -316,16 +316,14 @@ class ToyEvaluator:
         return result
 
     def chats(self, gen: Any) -> dict[str, Any]:
-        """Held-out mixed chats held as a user would (`ChatSession`): the question about the attached picture, the
+        """Held-out mixed chats held as a user would (the generator's `chat()`): the question about the attached picture, the
         model's own answer kept in the conversation, then the drawing request. Scored: the answer, whether the reply
         to the request holds an image (`chat_draws`), and what is drawn, by the classifier (`chat_creation_*`)."""
-        from omni.models.dreamllm.chat_session import ChatSession
-
         samples = load_test(self.data_root, "chats", self.num_stories)
         answered, drew, drawings, truths, examples = [], [], [], [], []
         for index, sample in enumerate(tqdm(samples, desc="chats", leave=False)):
-            session = ChatSession(gen, None, max_new_tokens=24, max_images=1, num_inference_steps=self.steps,
-                                  guidance_scale=self.guidance, seed=self.seed + index)
+            session = gen.chat(None, max_new_tokens=24, max_images=1, num_inference_steps=self.steps,
+                               guidance_scale=self.guidance, seed=self.seed + index)
             turns = sample["conversations"]
             reply = " ".join(p for p in session.send(turns[0]["value"].replace("<image>", "").strip(),
                                                      sample["images"][0]) if isinstance(p, str))

@@ -51,7 +51,6 @@ class DataArguments:
     pack_max_tokens: Optional[int] = None
     max_images_per_row: Optional[int] = None
 
-
     def register_files(self) -> None:
         """Register `registry_files`' datasets before any of `datasets` is looked up (every run path does)."""
         from omni.data.constants import DataManager

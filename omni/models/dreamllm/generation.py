@@ -25,6 +25,13 @@ class DreamLLMGenerator(OmniGenerator):
         super().__init__(model, tokenizer)
         self._null_conditions: dict[str, torch.Tensor] = {}  # the model is frozen while it generates
 
+    def chat(self, out: str | None = "chat_images", **generation: Any) -> Any:
+        """A new multi-turn conversation (`ChatSession`), text and images in and out: callers that hold a chat (the
+        toy evaluation, the CLI) ask the generator for one instead of naming the family's session class."""
+        from omni.models.dreamllm.chat_session import ChatSession  # it types its generator: imported when asked
+
+        return ChatSession(self, out, **generation)
+
     @torch.no_grad()
     def sequence_conditions(self, seqs: list[Sequence]) -> torch.Tensor:
         """UNet conditions [N, Q, D] from the hidden states of the last dream block of each sequence."""
