@@ -55,7 +55,7 @@ total_start=$(date +%s)
 # a world written before stage III learnt mixed chats lacks them: added, the rest of the world unchanged
 [ -f data/toyworld/chats-train.json ] || $PY -m omni.data.toyworld --out data/toyworld --kinds chats
 timed "toy zoo" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --seed "$SEED"
-timed "stage I comprehension" train stage1_comprehension 600 "${FROM_ZOO[@]}"
+timed "stage I comprehension" train stage1_comprehension 1200 "${FROM_ZOO[@]}"
 timed "stage I creation" train stage1_creation 1500 "${FROM_ZOO[@]}"
 timed "stage II I-GPT" train stage2_igpt 500 \
   "model.init_from='$RUNS/stage1_comprehension'" "model.merge_from=['$RUNS/stage1_creation']"
