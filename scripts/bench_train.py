@@ -13,6 +13,13 @@ peak (and, on a known GPU, against its datasheet peak too). On a GPU add "traini
 
 `--packing`: the same config's loop with padded batches, then with packed ones (`data.packing=true`): the padding
 fraction (pad tokens / all tokens) and the real (non-pad) tokens per second of each, and their ratio.
+
+  python scripts/bench_train.py --suite --runs work_dirs/toy --data_root data [--steps 30] [--out suite.json]
+
+`--suite`: issue 16's figures in one process: padded against packed on the toy stage II mixture (stories and pairs)
+and the toy stage III mixture (VQA, instructions, instruction stories, chats), started from a toy recipe's stage I and
+stage II outputs under `--runs`; then Omni's stage II step against the same step from stock Hugging Face parts
+(`scripts/bench_vs_hf.py`), same batches, alternating.
 """
 
 from __future__ import annotations
@@ -59,7 +66,7 @@ def run(config: str, overrides: list[str], steps: int, warmup: int) -> dict[str,
     return {key: statistics.median(r[key] for r in rows) for key in keys}
 
 
-def compare_packing(config: str, overrides: list[str], steps: int, warmup: int) -> None:
+def compare_packing(config: str, overrides: list[str], steps: int, warmup: int) -> dict[str, dict[str, float]]:
     results = {name: run(config, [*overrides, f"data.packing={flag}"], steps, warmup)
                for name, flag in (("padded", "false"), ("packed", "true"))}
     print(f"{config}: {steps} steps, medians after {warmup}")
@@ -68,6 +75,43 @@ def compare_packing(config: str, overrides: list[str], steps: int, warmup: int) 
         print(f"{name:<8} {r['padding_fraction']:>8.1%} {r['step_time']:>8.3f} {r['tokens_per_s']:>14.0f}")
     ratio = results["packed"]["tokens_per_s"] / results["padded"]["tokens_per_s"]
     print(f"real tokens/s, packed / padded: {ratio:.2f}")
+    return results
+
+
+# the toy recipe's mixtures, each started from the outputs of the stages before it (scripts/toyworld_recipe.sh)
+SUITE = {
+    "stage II (stories + pairs)": ("projects/dreamllm/configs/toy/stage2_igpt.py",
+                                   lambda runs: [f"model.init_from='{runs}/stage1_comprehension'",
+                                                 f"model.merge_from=['{runs}/stage1_creation']"]),
+    "stage III (VQA, instructions, stories, chats)": ("projects/dreamllm/configs/toy/stage3_sft.py",
+                                                      lambda runs: [f"model.init_from='{runs}/stage2_igpt'"]),
+}
+
+
+def suite(runs: str, data_root: str, overrides: list[str], steps: int, warmup: int, out: str | None) -> None:
+    """Packing on both toy mixtures, then Omni's stage II step against stock Hugging Face parts; a markdown table.
+    The matmul baseline is skipped: these figures are ratios within the suite."""
+    import bench_vs_hf  # beside this script (its folder is on sys.path when run as a script)
+
+    figures: dict[str, object] = {}
+    for name, (config, stage_overrides) in SUITE.items():
+        figures[name] = compare_packing(config, [f"data.data_root='{data_root}'", *overrides, *stage_overrides(runs)],
+                                        steps, warmup)
+    config, stage_overrides = SUITE["stage II (stories + pairs)"]
+    stock = bench_vs_hf.compare(config, data_root, [*overrides, *stage_overrides(runs)], steps=steps, warmup=warmup)
+    bench_vs_hf.report(config, stock)
+    figures["omni vs stock"] = stock
+    print("\n| mixture | padding, padded | padding, packed | real tokens/s, padded | packed | packed / padded |")
+    print("|---|---|---|---|---|---|")
+    for name in SUITE:
+        padded, packed = figures[name]["padded"], figures[name]["packed"]
+        print(f"| {name} | {padded['padding_fraction']:.1%} | {packed['padding_fraction']:.1%} | "
+              f"{padded['tokens_per_s']:,.0f} | {packed['tokens_per_s']:,.0f} | "
+              f"{packed['tokens_per_s'] / padded['tokens_per_s']:.2f} |")
+    print(f"\nOmni {stock['omni_s']:.3f} s / step, stock {stock['stock_s']:.3f} s / step (stage II, padded batches of "
+          f"{stock['batch_size']}): Omni / stock speed {stock['stock_s'] / stock['omni_s']:.2f}")
+    if out:
+        Path(out).write_text(json.dumps(figures, indent=1))
 
 
 def main() -> None:
@@ -77,7 +121,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5, help="first steps left out of the medians")
     parser.add_argument("--packing", action="store_true", help="padded against packed batches instead")
+    parser.add_argument("--suite", action="store_true",
+                        help="packing on the toy stage II and III mixtures and Omni against stock Hugging Face")
+    parser.add_argument("--runs", default="work_dirs/toy", help="--suite: the toy recipe's outputs to start from")
+    parser.add_argument("--out", default=None, help="--suite: also write the figures to this JSON file")
     args, overrides = parser.parse_known_args()
+    if args.suite:
+        suite(args.runs, args.data_root, overrides, args.steps, args.warmup, args.out)
+        return
     overrides = [f"data.data_root='{args.data_root}'", *overrides]
     if "tiny" in args.config:
         overrides.append(f"model.tokenizer_name_or_path='{args.data_root}/toyworld/tokenizer'")

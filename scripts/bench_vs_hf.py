@@ -103,14 +103,10 @@ def timed_steps(steps: dict, batches: list[dict]) -> dict[str, list[float]]:
     return times
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="projects/dreamllm/configs/toy/stage2_igpt.py")
-    parser.add_argument("--data_root", default="data")
-    parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--warmup", type=int, default=2)
-    options, overrides = parser.parse_known_args()
-    args = OmegaConf.to_object(load_config(options.config, [f"data.data_root='{options.data_root}'", *overrides], Arguments))
+def compare(config: str, data_root: str, overrides: list[str], steps: int = 12, warmup: int = 2) -> dict[str, float]:
+    """The first batch's LM loss under both steps, each step's median seconds (after `warmup`) and the batches'
+    padding: Omni / stock speed is `stock_s / omni_s`."""
+    args = OmegaConf.to_object(load_config(config, [f"data.data_root='{data_root}'", *overrides], Arguments))
     torch.manual_seed(0)
     model, tokenizer = prepare_model(args)
     from omni.models.trainable import set_trainable
@@ -119,22 +115,38 @@ def main() -> None:
     collator = DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch)
     stream = iter(build_dataset(args, model, tokenizer))
     size = args.training.per_device_train_batch_size
-    batches = [collator([next(stream) for _ in range(size)]) for _ in range(options.steps)]
+    batches = [collator([next(stream) for _ in range(size)]) for _ in range(steps)]
     for batch in batches:
         batch.pop("data_position", None)
     stock = StockDreamStep(model)
     model.train(), stock.train()
-    first = batches[0]
     with torch.no_grad():
-        ours = model(**first).metrics["lm_loss"]
-        _, theirs = stock(**first)
-    print(f"first batch LM loss: Omni {float(ours):.6f}, stock {float(theirs):.6f}")
+        ours = float(model(**batches[0]).metrics["lm_loss"])
+        _, theirs = stock(**batches[0])
     times = timed_steps({"omni": (lambda b: model(**b).loss, list(model.parameters())),
                          "stock": (lambda b: stock(**b)[0], list(stock.parameters()))}, batches)
-    omni_s, stock_s = (statistics.median(times[name][options.warmup:]) for name in ("omni", "stock"))
+    omni_s, stock_s = (statistics.median(times[name][warmup:]) for name in ("omni", "stock"))
     padding = statistics.mean(1 - float(b["attention_mask"].sum()) / b["attention_mask"].numel() for b in batches)
-    print(f"{options.config}: {options.steps} batches of {size} (padding {padding:.1%}), threads {torch.get_num_threads()}")
-    print(f"Omni step {omni_s:.3f} s, stock Hugging Face step {stock_s:.3f} s: Omni / stock speed {stock_s / omni_s:.2f}×")
+    return {"omni_lm_loss": ours, "stock_lm_loss": float(theirs), "omni_s": omni_s, "stock_s": stock_s,
+            "padding": padding, "batch_size": size, "steps": steps}
+
+
+def report(config: str, result: dict[str, float]) -> None:
+    print(f"first batch LM loss: Omni {result['omni_lm_loss']:.6f}, stock {result['stock_lm_loss']:.6f}")
+    print(f"{config}: {result['steps']} batches of {result['batch_size']} (padding {result['padding']:.1%}), "
+          f"threads {torch.get_num_threads()}")
+    print(f"Omni step {result['omni_s']:.3f} s, stock Hugging Face step {result['stock_s']:.3f} s: "
+          f"Omni / stock speed {result['stock_s'] / result['omni_s']:.2f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="projects/dreamllm/configs/toy/stage2_igpt.py")
+    parser.add_argument("--data_root", default="data")
+    parser.add_argument("--steps", type=int, default=12)
+    parser.add_argument("--warmup", type=int, default=2)
+    options, overrides = parser.parse_known_args()
+    report(options.config, compare(options.config, options.data_root, overrides, options.steps, options.warmup))
 
 
 if __name__ == "__main__":

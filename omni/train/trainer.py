@@ -88,6 +88,9 @@ class Trainer:
         model.to(self.device)
         frozen_dtype = self.args.frozen_dtype or ("bfloat16" if self.args.bf16 else "float32")
         cast_frozen(model, as_dtype(frozen_dtype))
+        # after the cast: a cache's key includes the dtype its backbone computes in
+        self.feature_caches = (model.use_feature_cache(self.args.feature_cache_dir)
+                               if self.args.feature_cache_dir and hasattr(model, "use_feature_cache") else {})
         self.flops = measure_flops(model) if hasattr(model, "llm") else None
         self.peak_flops = peak_flops(self.device, self.args.peak_tflops)
         if self.args.gradient_checkpointing:
@@ -220,6 +223,8 @@ class Trainer:
                     "tokens_per_s": work["tokens"] / elapsed,  # real tokens, not padding
                     "padding_fraction": 1.0 - work["tokens"] / max(work["positions"], 1.0),
                     "images_per_s": (work["images_seen"] + work["images_created"]) / elapsed}
+            for name, cache in self.feature_caches.items():  # this rank's share of inputs read from the cache so far
+                last[f"feature_cache_hit_rate/{name}"] = cache.hit_rate
             if self.flops is not None:
                 last["tflops_per_device"] = work["flops"] / self.world / elapsed / 1e12
                 if self.peak_flops:
@@ -232,6 +237,9 @@ class Trainer:
                 save_checkpoint(self.output_dir, step, model, optimizer, scheduler, state, args.save_total_limit,
                                 self.data_position.state_dict())
         progress.close()
+        for name, cache in self.feature_caches.items():
+            logger.info("feature cache %s (%s): %d inputs read, %d computed and stored", name, cache.folder,
+                        cache.hits, cache.misses)
         save_checkpoint(self.output_dir, args.max_steps, model, optimizer, scheduler, state, args.save_total_limit,
                         self.data_position.state_dict())
         export_pretrained(self.strategy.unwrap(model), self.output_dir, self.tokenizer,

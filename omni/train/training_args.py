@@ -34,6 +34,9 @@ class TrainingArguments:
     bf16: bool = False  # decoder layers compute in bf16 under FSDP (fp32 master weights and optimizer state)
     reduce_dtype: str = "float32"  # gradient reduce-scatter dtype with bf16: float32 (exact sums) or bfloat16 (half the traffic)
     frozen_dtype: Optional[str] = None  # frozen plugin backbones (CLIP, VAE, UNet); None: bfloat16 with bf16, else float32
+    # a folder for what frozen plugin backbones compute from inputs (vision features, VAE posteriors), keyed by the
+    # backbone and the preprocessed input, shared by epochs, stages and runs (omni/models/feature_cache.py); None: off
+    feature_cache_dir: Optional[str] = None
     gradient_checkpointing: bool = False
     # how (omni/train/activation_checkpointing.py): "full" recomputes whole blocks, "save_matmuls" keeps the matrix
     # products' outputs (torchtitan's selective op checkpointing); one block in N; saved activations in host memory

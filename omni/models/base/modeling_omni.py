@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -36,6 +37,7 @@ from omni.models.base.preference import (
     reference_model,
     stack_pairs,
 )
+from omni.models.feature_cache import FeatureCache
 from omni.models.plugins import EncoderPlugin, HeadPlugin, Plugin, QueriesPlugin, build_plugin
 
 
@@ -180,6 +182,12 @@ class OmniForCausalLM(OmniPreTrainedModel):
         """Frozen plugin backbones by qualified name (kept out of FSDP sharding)."""
         return {f"plugins.{name}.{part}": module for name, plugin in self.plugins.items()
                 for part, module in plugin.frozen_modules().items()}
+
+    def use_feature_cache(self, root: str | Path) -> dict[str, FeatureCache]:
+        """Cache what every frozen plugin backbone computes from its inputs under `root` (`omni.models.feature_cache`),
+        by qualified cache name: a later epoch, stage or run with the same backbones and inputs skips them."""
+        return {f"{name}.{cache_name}": cache for name, plugin in self.plugins.items()
+                for cache_name, cache in plugin.use_feature_cache(root).items()}
 
     def get_input_embeddings(self) -> nn.Module:
         return self.llm.get_input_embeddings()

@@ -13,12 +13,14 @@ any backbone (`architecture()`), so a saved model rebuilds without the backbones
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
 from PIL import Image
 from torch import nn
 
+from omni.models.feature_cache import FeatureCache
 from omni.models.recorded import RecordsArguments, check_arguments, check_registered
 
 PLUGIN_REGISTRY: dict[str, type[Plugin]] = {}
@@ -66,6 +68,12 @@ class Plugin(RecordsArguments, nn.Module, ABC):
     def to_spec(self) -> dict[str, Any]:
         """A JSON-able description from which `build_plugin` rebuilds this plugin's architecture exactly."""
         return {"type": self.name, **self.recorded_arguments(leave_out=("llm_hidden_size",)), **self.architecture()}
+
+    def use_feature_cache(self, root: str | Path) -> dict[str, FeatureCache]:
+        """Read what the frozen backbones compute from inputs from a disk cache under `root` from now on
+        (`omni.models.feature_cache`; the training option `training.feature_cache_dir`), by cache name. A plugin with
+        nothing frozen to cache returns none."""
+        return {}
 
     def freeze_backbones(self) -> None:
         for module in self.frozen_modules().values():

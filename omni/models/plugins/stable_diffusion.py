@@ -8,15 +8,18 @@ works and nothing of the sampling loop is rewritten here.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
+from diffusers.models.autoencoders.vae import DiagonalGaussianDistribution
 from PIL import Image
 from torch import nn
 
 from omni.models.connectors.projectors import build_projector
+from omni.models.feature_cache import FeatureCache, module_fingerprint
 from omni.models.plugins.base import HeadPlugin, register_plugin
 from omni.models.plugins.diffusion_objective import DiffusionObjective
 from omni.models.zoo import resolve_model_path
@@ -86,11 +89,20 @@ class StableDiffusionHead(HeadPlugin):
         # posterior mean (the toy zoo's) must see means too, or its inputs are off its training distribution.
         self.latents = latents
         self._pipelines: dict[str, Any] = {}  # sampling pipelines by scheduler name, built once
+        self.latent_cache: FeatureCache | None = None  # use_feature_cache
         if freeze:
             self.freeze_backbones()
 
     def frozen_modules(self) -> dict[str, nn.Module]:
         return {"unet": self.unet, "vae": self.vae} if self.freeze else {}
+
+    def use_feature_cache(self, root: str | Path) -> dict[str, FeatureCache]:
+        """Cache the VAE's posterior of each target image (its mean and log-variance, not a sample: latents are still
+        drawn anew every time, from the same random numbers, so training is unchanged)."""
+        if not self.freeze:
+            return {}
+        self.latent_cache = FeatureCache(root, f"{self.name}-vae-posterior", module_fingerprint(self.vae))
+        return {"vae_posterior": self.latent_cache}
 
     def load_pretrained(self) -> None:
         if self.model_name_or_path is None:
@@ -123,7 +135,10 @@ class StableDiffusionHead(HeadPlugin):
         """Diffusion MSE of the frozen UNet conditioned on the projected dream-query states."""
         vae_dtype = next(self.vae.parameters()).dtype
         with torch.no_grad():
-            posterior = self.vae.encode(target_pixels.to(vae_dtype)).latent_dist
+            pixels = target_pixels.to(vae_dtype)
+            moments = (self.posterior_moments(pixels) if self.latent_cache is None
+                       else self.latent_cache(pixels, self.posterior_moments))
+            posterior = DiagonalGaussianDistribution(moments)
             latents = posterior.sample() if self.latents == "sample" else posterior.mode()
             latents = latents * self.vae.config.scaling_factor
         objective = self.objective
@@ -134,6 +149,10 @@ class StableDiffusionHead(HeadPlugin):
         condition = self.condition(hidden_states).to(unet_dtype)
         prediction = self.unet(noisy.to(unet_dtype), timesteps, encoder_hidden_states=condition).sample
         return objective.loss(prediction, objective.target(latents, noise, timesteps), timesteps)
+
+    def posterior_moments(self, pixels: torch.Tensor) -> torch.Tensor:
+        """The VAE posterior's parameters (mean and log-variance, stacked on channels) of target pixels."""
+        return self.vae.encode(pixels).latent_dist.parameters
 
     # ---- sampling ------------------------------------------------------------------------------------------------
     def pipeline(self, scheduler: str = "ddim"):

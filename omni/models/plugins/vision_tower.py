@@ -8,6 +8,7 @@ once, here.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -16,6 +17,7 @@ from torch import nn
 from transformers import PretrainedConfig, PreTrainedModel
 
 from omni.models.connectors import build_connector
+from omni.models.feature_cache import FeatureCache, module_fingerprint
 from omni.models.plugins.anyres import anyres_views, check_grids, num_views
 from omni.models.plugins.base import EncoderPlugin
 from omni.models.zoo import resolve_model_path
@@ -102,6 +104,7 @@ class VisionTowerPlugin(EncoderPlugin):
         if freeze:
             self.freeze_backbones()
         self.processor = self.make_processor(self.image_size, self.image_mean, self.image_std)
+        self.feature_cache: FeatureCache | None = None  # use_feature_cache
 
     @staticmethod
     def make_processor(size: int, mean: tuple[float, ...], std: tuple[float, ...]) -> Any:
@@ -159,8 +162,23 @@ class VisionTowerPlugin(EncoderPlugin):
         return {"pixel_values": self.processor(images=views, return_tensors="pt").pixel_values,
                 "image_patch_mask": mask}
 
+    def use_feature_cache(self, root: str | Path) -> dict[str, FeatureCache]:
+        if not self.freeze:
+            return {}  # a tower that trains computes new features every step
+        fingerprint = module_fingerprint(self.backbone, select_layer=self.select_layer, drop_cls=self.drop_cls,
+                                         image_size=self.image_size)
+        self.feature_cache = FeatureCache(root, f"{self.name}-features", fingerprint)
+        return {"features": self.feature_cache}
+
     def features(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        """Pixels [N, 3, H, W] → the chosen layer's features [N, num_features, vision width]."""
+        """Pixels [N, 3, H, W] → the chosen layer's features [N, num_features, vision width] (from the feature cache
+        where one is in use and holds them)."""
+        if self.feature_cache is not None and self.freeze:
+            return self.feature_cache(pixel_values, self.tower_features)
+        return self.tower_features(pixel_values)
+
+    def tower_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """The tower's forward: pixels → the chosen layer's features."""
         dtype = next(self.backbone.parameters()).dtype
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
             outputs = self.backbone(pixel_values=pixel_values.to(dtype), output_hidden_states=self.select_layer is not None,
