@@ -10,37 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash install.sh
-export HF_HUB_OFFLINE=1 WANDB_MODE=${WANDB_MODE:-offline} TOKENIZERS_PARALLELISM=false OMP_NUM_THREADS=1
-PY=.venv/bin/python
 NPROC=${NPROC:-2}
 SCALE=${STEPS_SCALE:-1.0}
-# every stage's global batch, whatever NPROC: 8 per process × 2 processes, or 2 accumulated micro-batches on one (with
-# NPROC=1 and no accumulation the batch halved, and stage I no longer learnt colour: docs/toyworld.md, session 10)
-GLOBAL_BATCH=${GLOBAL_BATCH:-16}
 SEED=${SEED:-0}
 [[ "$SEED" =~ ^[0-9]+$ ]] || { echo "toyworld_recipe.sh: SEED must be a non-negative integer (got '$SEED')" >&2; exit 2; }
 SUFFIX=$([ "$SEED" = 0 ] && echo "" || echo "-seed$SEED")
 ZOO=${ZOO:-zoo/toy$SUFFIX}
 RUNS=${RUNS:-work_dirs/toy$SUFFIX}
-mkdir -p "$RUNS"
-RECIPE="$RUNS/recipe.json"  # seed, folders, commit, machine, and each step's seconds (report_toy reads it)
-$PY - "$RECIPE" "$SEED" "$ZOO" "$NPROC" "$SCALE" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
-import json, os, sys
-from omni.utils.machine import machine_info
-path, seed, zoo, nproc, scale, commit = sys.argv[1:]
-json.dump({"seed": int(seed), "zoo": os.path.abspath(zoo), "nproc": int(nproc), "steps_scale": float(scale), "commit": commit,
-           "machine": machine_info(), "times": {}}, open(path, "w"), indent=1)
-PY
-timed() {  # timed NAME COMMAND...: run and record the wall-clock seconds under NAME
-  local name=$1 start; shift; start=$(date +%s)
-  "$@"
-  $PY - "$RECIPE" "$name" "$(( $(date +%s) - start ))" <<'PY'
-import json, sys
-path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-recipe = json.load(open(path)); recipe["times"][name] = seconds; json.dump(recipe, open(path, "w"), indent=1)
-PY
-}
-steps() { $PY -c "print(max(1, round($1 * $SCALE)))"; }
+source scripts/lib/recipe.sh
 train() {  # train CONFIG STEPS [OVERRIDE...]: a stage of the toy configs, in this seed's folders
   local config=$1 count=$2; shift 2
   $PY -m torch.distributed.run --standalone --nproc_per_node "$NPROC" -m projects.dreamllm.train \
@@ -69,9 +46,6 @@ timed "eval: toy SD" $PY -m projects.dreamllm.eval_toy --baseline_sd "${EVAL[@]}
 timed "eval: stage I" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage1_comprehension" \
   --merge_from "$RUNS/stage1_creation" "${EVAL[@]}" --tasks captions vqa creation interleaved
 timed "eval: stage III" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage3_sft" "${EVAL[@]}"
-$PY - "$RECIPE" "$(( $(date +%s) - total_start ))" <<'PY'
-import json, sys
-recipe = json.load(open(sys.argv[1])); recipe["times"]["total"] = int(sys.argv[2]); json.dump(recipe, open(sys.argv[1], "w"), indent=1)
-PY
+record_total "$total_start"
 $PY -m projects.dreamllm.report_toy --runs "$RUNS" --out "$RUNS/report.md"
 echo "report: $RUNS/report.md, images: $RUNS/creation_grid.png"

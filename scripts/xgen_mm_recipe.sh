@@ -9,34 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash install.sh
-export HF_HUB_OFFLINE=1 WANDB_MODE=${WANDB_MODE:-offline} TOKENIZERS_PARALLELISM=false OMP_NUM_THREADS=1
-PY=.venv/bin/python
 NPROC=${NPROC:-2}
 SCALE=${STEPS_SCALE:-1.0}
-# every stage's global batch, whatever NPROC: 8 per process × 2 processes, or 2 accumulated micro-batches on one (with
-# NPROC=1 and no accumulation the batch halved, and stage I no longer learnt colour: docs/toyworld.md, session 10)
-GLOBAL_BATCH=${GLOBAL_BATCH:-16}
 ZOO=${ZOO:-zoo/toy}
 RUNS=${RUNS:-work_dirs/xgen_mm_toy}
-mkdir -p "$RUNS"
-RECIPE="$RUNS/recipe.json"
-$PY - "$RECIPE" "$ZOO" "$NPROC" "$SCALE" "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" <<'PY'
-import json, os, sys
-from omni.utils.machine import machine_info
-path, zoo, nproc, scale, commit = sys.argv[1:]
-json.dump({"zoo": os.path.abspath(zoo), "nproc": int(nproc), "steps_scale": float(scale), "commit": commit,
-           "machine": machine_info(), "times": {}}, open(path, "w"), indent=1)
-PY
-timed() {  # timed NAME COMMAND...: run and record the wall-clock seconds under NAME
-  local name=$1 start; shift; start=$(date +%s)
-  "$@"
-  $PY - "$RECIPE" "$name" "$(( $(date +%s) - start ))" <<'PY'
-import json, sys
-path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
-recipe = json.load(open(path)); recipe["times"][name] = seconds; json.dump(recipe, open(path, "w"), indent=1)
-PY
-}
-steps() { $PY -c "print(max(1, round($1 * $SCALE)))"; }
+SEED=
+source scripts/lib/recipe.sh
 train() {  # train CONFIG STEPS [OVERRIDE...]
   local config=$1 count=$2; shift 2
   $PY -m torch.distributed.run --standalone --nproc_per_node "$NPROC" -m projects.xgen_mm.train \
@@ -66,8 +44,5 @@ timed "eval: SFT, one view" evaluate stage2_sft_single_view vqa detail multi hal
 timed "eval: SFT, any-resolution" evaluate stage2_sft vqa detail multi hallucination safety
 timed "eval: DPO" evaluate stage3_dpo vqa hallucination safety
 timed "eval: safety" evaluate stage4_safety vqa hallucination safety
-$PY - "$RECIPE" "$(( $(date +%s) - total_start ))" <<'PY'
-import json, sys
-recipe = json.load(open(sys.argv[1])); recipe["times"]["total"] = int(sys.argv[2]); json.dump(recipe, open(sys.argv[1], "w"), indent=1)
-PY
+record_total "$total_start"
 $PY -m projects.xgen_mm.report --runs "$RUNS" --out "$RUNS/report.md"
