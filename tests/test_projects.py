@@ -11,20 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import project_stage, summary_rows
 from tests.test_train_e2e import ENV, metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def llava_stage(config: str, out: Path, zoo: Path, data_root: Path, *overrides: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "projects.llava.train", "--config_file", f"projects/llava/configs/toy/{config}",
-               f"training.output_dir='{out}'", f"data.data_root='{data_root}'", "training.report_to=[]",
-               "training.disable_tqdm=true", "training.per_device_train_batch_size=2", "data.shuffle_buffer=20",
-               *overrides]
-    result = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    return result
+    return project_stage("llava", config, out, data_root, *overrides)
 
 
 def test_llava_trains_both_stages_on_two_processes_and_evaluates(tiny_zoo, toy_data, tmp_path):
@@ -70,10 +64,7 @@ def test_llava_trains_both_stages_on_two_processes_and_evaluates(tiny_zoo, toy_d
 
 def test_llava_7b_plans_on_the_meta_device():
     """LLaVA-1.5-7B's parts at their published sizes: the mlp2x_gelu projector 1024→4096→4096 is 20,979,712."""
-    result = subprocess.run([sys.executable, "-m", "omni", "summary", "--config", "projects/llava/configs/llava15_7b.py",
-                             "--json"], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    rows = json.loads(result.stdout)["modules"]
+    rows = summary_rows("projects/llava/configs/llava15_7b.py")
     assert rows["plugins.vision_encoder.projector"]["params"] == 20_979_712
     assert rows["plugins.vision_encoder.backbone"]["params"] == 303_507_456  # CLIP ViT-L/14-336 vision tower
     assert rows["llm"]["params"] == 6_738_415_616 + 3 * 4096 * 2  # Vicuna-7B + <im_start>, <im_patch>, <im_end> rows

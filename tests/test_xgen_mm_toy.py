@@ -10,20 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.helpers import project_stage
 from tests.test_train_e2e import ENV, metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def xgen_stage(config: str, out: Path, data_root: Path, *overrides: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "projects.xgen_mm.train", "--config_file", f"projects/xgen_mm/configs/toy/{config}",
-               f"training.output_dir='{out}'", f"data.data_root='{data_root}'", "training.report_to=[]",
-               "training.disable_tqdm=true", "training.per_device_train_batch_size=2", "data.shuffle_buffer=20",
-               *overrides]
-    result = subprocess.run(command, cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
-    return result
+    return project_stage("xgen_mm", config, out, data_root, *overrides)
 
 
 def test_xgen_mm_pretrains_then_fine_tunes_at_any_resolution_and_evaluates(tiny_zoo, toy_data, tmp_path):
