@@ -8,8 +8,9 @@ What it measures, each in this one process:
    block, bf16 compute, fp32 master weights) on a world of one: step time, real tokens/s, TFLOP/s and MFU against the
    datasheet peak and against the matmul, peak memory; the batch mixes comprehension samples (256 image slots) and
    creation samples (a 64-query dream block and a 512-px target), of different lengths;
-3. the same batch padded and packed (omni.data.packing), with SDPA and, if flash-attn imports, flash-attention 2's
-   varlen path: step time, real tokens/s, padding fraction, peak memory each.
+3. the same batch padded and packed (omni.data.packing), with SDPA, with flex attention (its block mask skips what
+   other samples' blocks would cost) and, if flash-attn imports, flash-attention 2's varlen path: step time, real
+   tokens/s, padding fraction, peak memory each.
 `--smoke`: the same code at tiny sizes on whatever device is there (CPU), in seconds: the default test suite runs it
 so that the script cannot rot between GPU sessions.
 """
@@ -173,7 +174,10 @@ def main() -> None:
     datasheet = peak_flops(device)
     generator = torch.Generator().manual_seed(0)
     runs = {}
-    for attn in ["sdpa"] + (["flash_attention_2"] if flash and device.type == "cuda" else []):
+    # SDPA (a block-diagonal mask when packed), flex attention (a block mask: what training picks for packed batches
+    # on a GPU without flash-attn, omni.models.base.llm.attention_for_packing), flash-attention 2 (varlen) if present
+    gpu_kernels = ["flex_attention"] + (["flash_attention_2"] if flash else [])
+    for attn in ["sdpa"] + (gpu_kernels if device.type == "cuda" else []):
         model, flops = build(options.smoke, attn, device, bf16)
         samples = [make_samples(model, options.batch, generator) for _ in range(options.steps)]
         pad_id = 0

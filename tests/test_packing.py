@@ -119,10 +119,11 @@ def test_preference_pairs_are_not_packed():
     assert "position_ids" not in batch and batch["input_ids"].shape == (2, 3)
 
 
-@pytest.mark.parametrize("attn", ["sdpa", "eager"])
+@pytest.mark.parametrize("attn", ["sdpa", "eager", "flex_attention"])
 def test_isolation_holds_for_each_attention_implementation(attn, toy_tokenizer):
     """The packed mask comes from transformers' position-based detection, which needs no cache (use_cache=False, as
-    the model's training forward passes): check it in both CPU implementations."""
+    the model's training forward passes): check it in the CPU implementations, and in flex attention's block mask,
+    which packed training uses on a GPU without flash-attn (its forward runs on a CPU; its backward does not)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
@@ -136,3 +137,12 @@ def test_isolation_holds_for_each_attention_implementation(attn, toy_tokenizer):
         alone_a = llm.model(input_ids=a[None]).last_hidden_state
         alone_b = llm.model(input_ids=b[None]).last_hidden_state
     assert torch.allclose(together[0, :7], alone_a[0], atol=1e-5) and torch.allclose(together[0, 7:], alone_b[0], atol=1e-5)
+
+
+def test_packed_training_picks_a_kernel_that_skips_other_samples_on_a_gpu():
+    from omni.models.base.llm import attention_for_packing
+
+    assert attention_for_packing("sdpa", "cpu") == "sdpa"  # block-diagonal mask; flex has no CPU backward
+    assert attention_for_packing("sdpa", "cuda", flash_available=True) == "flash_attention_2"
+    assert attention_for_packing("sdpa", "cuda", flash_available=False) == "flex_attention"
+    assert attention_for_packing("eager", "cuda", flash_available=True) == "eager"  # a deliberate choice is kept

@@ -15,6 +15,7 @@ import torch
 from omni.data.builders import MultimodalTransform
 from omni.data.collator import DataCollator
 from omni.data.constants import DataManager
+from omni.models.base.llm import attention_for_packing
 from omni.models.base.preference import PreferenceSettings, attach_reference
 from omni.models.loading import build_model
 from omni.models.lora import apply_lora
@@ -54,7 +55,7 @@ def prepare_model(args: Arguments):
 
 
 def train(args: Arguments) -> dict:
-    _, world, _ = init_distributed()
+    _, world, device = init_distributed()
     for note in resolve_schedule(args, world):
         if is_main_process():
             logger.info(note)
@@ -62,6 +63,11 @@ def train(args: Arguments) -> dict:
     model, tokenizer = prepare_model(args)
     dataset = build_dataset(args, model, tokenizer)
     pack_to = (args.data.pack_max_tokens or model.config.model_max_length) if args.data.packing else None
+    if pack_to:
+        attention = attention_for_packing(model.config.attn_implementation, device)
+        if attention != model.config.attn_implementation:  # this run's kernel only: the export keeps the config's
+            logger.info("packed batches on %s: the LLM attends with %s", device, attention)
+            model.llm.set_attn_implementation(attention)
     collator = DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch, pack_to, args.data.max_images_per_row)
     trainer = Trainer(model, args.training, dataset, collator, tokenizer, run_config=dataclasses.asdict(args))
     return trainer.train()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+
+import torch
 from transformers import AutoModelForCausalLM, PreTrainedConfig, PreTrainedModel
 
 from omni.models.zoo import resolve_model_path
@@ -18,3 +21,18 @@ def load_llm(name_or_path: str, vocab_size: int, attn_implementation: str = "sdp
     if llm.get_input_embeddings().num_embeddings < vocab_size:
         llm.resize_token_embeddings(vocab_size, mean_resizing=True)
     return llm
+
+
+def attention_for_packing(configured: str, device: torch.device | str, flash_available: bool | None = None) -> str:
+    """The attention a packed batch runs with (`data.packing`): each sample attends only to itself, and on a GPU the
+    kernel should skip what the other samples' blocks would cost, not compute it and mask it away.
+
+    On CUDA, with the default SDPA configured: flash-attention 2 when flash-attn imports (transformers' varlen path
+    over the samples' boundaries), else torch's flex attention (a block mask from the same boundaries: fully masked
+    blocks are skipped). On a CPU SDPA stays, with transformers' block-diagonal causal mask (flex attention has no CPU
+    backward). An implementation other than SDPA was chosen on purpose and is kept."""
+    if torch.device(device).type != "cuda" or configured != "sdpa":
+        return configured
+    if flash_available is None:
+        flash_available = importlib.util.find_spec("flash_attn") is not None
+    return "flash_attention_2" if flash_available else "flex_attention"
