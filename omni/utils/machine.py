@@ -39,6 +39,8 @@ def machine_info() -> dict[str, Any]:
         "cpu": _cpu_model(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"), "platform": platform.platform(),
         "python": platform.python_version(),
+        # the vector instructions torch's CPU kernels dispatch to (AVX2, AVX512, …): what makes two CPUs round alike
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
     }
     info.update({package: _version(package) for package in ("torch", "transformers", "diffusers")})
     if torch.cuda.is_available():

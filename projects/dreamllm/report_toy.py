@@ -96,7 +96,8 @@ def _unit(key: str) -> str:
 def _machine(machine: dict[str, Any] | None) -> str:
     if not machine:
         return "not recorded"
-    return (f"{machine.get('cpu')}, {machine.get('cpu_count')} CPUs, torch {machine.get('torch')} "
+    capability = f" ({machine['cpu_capability']})" if machine.get("cpu_capability") else ""
+    return (f"{machine.get('cpu')}{capability}, {machine.get('cpu_count')} CPUs, torch {machine.get('torch')} "
             f"({machine.get('omp_num_threads') or machine.get('torch_threads')} thread(s) per process)")
 
 
