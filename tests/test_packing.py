@@ -146,3 +146,12 @@ def test_packed_training_picks_a_kernel_that_skips_other_samples_on_a_gpu():
     assert attention_for_packing("sdpa", "cuda", flash_available=True) == "flash_attention_2"
     assert attention_for_packing("sdpa", "cuda", flash_available=False) == "flex_attention"
     assert attention_for_packing("eager", "cuda", flash_available=True) == "eager"  # a deliberate choice is kept
+
+
+def test_rows_can_stay_within_the_longest_sample():
+    """`pack_to_longest`: fewer rows than samples, none wider than the padded batch would be."""
+    samples = [{"input_ids": torch.arange(n), "labels": torch.arange(n)} for n in (10, 9, 4, 3, 2, 1)]
+    wide = DataCollator(0, pack_max_tokens=64)(samples)
+    narrow = DataCollator(0, pack_max_tokens=64, pack_to_longest=True)(samples)
+    assert wide["input_ids"].shape == (1, 29)
+    assert narrow["input_ids"].shape == (3, 10) and int(narrow["attention_mask"].sum()) == 29

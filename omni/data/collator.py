@@ -33,13 +33,14 @@ def _images(sample: dict[str, Any]) -> int:
 
 class DataCollator:
     """`pack_max_tokens`: pack the micro-batch's samples into rows of at most that many tokens (`max_images_per_row`
-    images) instead of padding each to the longest; preference pairs are never packed (chosen and rejected must stay
-    row for row)."""
+    images) instead of padding each to the longest; `pack_to_longest`: rows no wider than the batch's longest sample
+    either. Preference pairs are never packed (chosen and rejected must stay row for row)."""
 
     def __init__(self, pad_token_id: int, max_images_per_batch: int | None = None, pack_max_tokens: int | None = None,
-                 max_images_per_row: int | None = None):
+                 max_images_per_row: int | None = None, pack_to_longest: bool = False):
         self.pad_token_id, self.max_images_per_batch = pad_token_id, max_images_per_batch
         self.pack_max_tokens, self.max_images_per_row = pack_max_tokens, max_images_per_row
+        self.pack_to_longest = pack_to_longest
         self.dropped_samples = 0
 
     def cap(self, samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -66,8 +67,9 @@ class DataCollator:
             raise ValueError(f"a batch mixes {pairs} preference pairs with {len(samples) - pairs} other samples: a "
                              "preference stage trains on preference datasets only")
         if self.pack_max_tokens and not pairs:
-            rows = plan_rows([len(s["input_ids"]) for s in samples], self.pack_max_tokens,
-                             [_images(s) for s in samples], self.max_images_per_row)
+            lengths = [len(s["input_ids"]) for s in samples]
+            budget = min(self.pack_max_tokens, max(lengths)) if self.pack_to_longest else self.pack_max_tokens
+            rows = plan_rows(lengths, budget, [_images(s) for s in samples], self.max_images_per_row)
             batch = pack(samples, rows, self.pad_token_id)
             samples = [samples[i] for row in rows for i in row]  # images follow their slots' row-major order
         else:

@@ -49,6 +49,10 @@ class DataArguments:
     # each sample isolated (omni/data/packing.py), instead of padding every sample to the longest
     packing: bool = False
     pack_max_tokens: Optional[int] = None
+    # rows no wider than the micro-batch's longest sample (still within pack_max_tokens): fewer rows than padding, and
+    # no row longer than a padded one, for kernels that compute a packed row's mask in full (SDPA on a CPU) where
+    # attention's cost grows with the square of the row
+    pack_to_longest: bool = False
     max_images_per_row: Optional[int] = None
 
     def register_files(self) -> None:

@@ -68,6 +68,7 @@ def train(args: Arguments) -> dict:
         if attention != model.config.attn_implementation:  # this run's kernel only: the export keeps the config's
             logger.info("packed batches on %s: the LLM attends with %s", device, attention)
             model.llm.set_attn_implementation(attention)
-    collator = DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch, pack_to, args.data.max_images_per_row)
+    collator = DataCollator(tokenizer.pad_token_id, args.data.max_images_per_batch, pack_to, args.data.max_images_per_row,
+                            args.data.pack_to_longest)
     trainer = Trainer(model, args.training, dataset, collator, tokenizer, run_config=dataclasses.asdict(args))
     return trainer.train()
