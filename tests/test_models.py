@@ -291,3 +291,28 @@ def test_the_lm_loss_reads_logits_only_where_labels_are(tiny_model, toy_tokenize
     reference.backward()
     torch.testing.assert_close(ours, hidden.grad)
     assert tiny_model.eval()(**batch).logits is not None  # inference keeps the transformers contract
+
+
+def test_an_export_finds_its_referenced_backbones_from_any_working_directory(tmp_path, toy_tokenizer, monkeypatch):
+    """Training named its frozen CLIP by a path relative to where it ran (`zoo/toy/clip`); the export records the
+    absolute path, so it loads from elsewhere (and the model that was exported keeps its own spec)."""
+    from transformers import CLIPVisionConfig, CLIPVisionModel
+
+    from omni.models.dreamllm.presets import llama_config
+    from omni.train.checkpoint import export_pretrained
+
+    (tmp_path / "run").mkdir()
+    CLIPVisionModel(CLIPVisionConfig(**tiny_clip_vision_config(32, 2))).save_pretrained(tmp_path / "run" / "clip")
+    monkeypatch.chdir(tmp_path / "run")
+    config = DreamLLMConfig(llm_config=llama_config(64, 2, 4, 128, len(toy_tokenizer)),
+                            plugins={"vision_encoder": {"type": "clip_vision_embedding", "model_name_or_path": "clip"}})
+    config.attach_tokenizer(toy_tokenizer)
+    model = DreamLLMForCausalLM.build(config)
+    export_pretrained(model, tmp_path / "export")
+    assert model.config.plugins["vision_encoder"]["model_name_or_path"] == "clip"
+    monkeypatch.chdir(tmp_path)
+    again = DreamLLMForCausalLM.from_pretrained(tmp_path / "export")
+    assert again.config.plugins["vision_encoder"]["model_name_or_path"] == str(tmp_path / "run" / "clip")
+    assert again.config.frozen_by_reference == {"vision_encoder": ["backbone"]}
+    reloaded = again.state_dict()
+    assert all(torch.equal(v, reloaded[k]) for k, v in model.state_dict().items())

@@ -116,6 +116,16 @@ def load_data_state(path: str | Path) -> dict[str, Any] | None:
     return json.loads(file.read_text()) if file.is_file() else None
 
 
+def _located(spec: dict[str, Any]) -> dict[str, Any]:
+    """A plugin spec whose backbone directory, if given as a path relative to where training ran, is made absolute:
+    an export that references its frozen backbones must find them from any working directory (a zoo name stays a
+    name)."""
+    path = spec.get("model_name_or_path")
+    if path and not Path(path).expanduser().is_absolute() and Path(path).expanduser().is_dir():
+        return {**spec, "model_name_or_path": str(Path(path).expanduser().resolve())}
+    return spec
+
+
 def export_pretrained(model: torch.nn.Module, output_dir: str | Path, tokenizer: Any = None,
                       include_frozen: bool = False) -> None:
     """Gather the full model on rank 0 and write a `save_pretrained` folder (safetensors).
@@ -131,10 +141,12 @@ def export_pretrained(model: torch.nn.Module, output_dir: str | Path, tokenizer:
         else:
             parts, keys = by_reference() if not include_frozen else ({}, set())
             previous, model.config.frozen_by_reference = model.config.frozen_by_reference, parts or None
+            specs = model.config.plugins
+            model.config.plugins = {name: _located(spec) if name in parts else spec for name, spec in specs.items()}
             try:
                 model.save_pretrained(str(output_dir), state_dict={k: v for k, v in full.items() if k not in keys})
             finally:
-                model.config.frozen_by_reference = previous
+                model.config.frozen_by_reference, model.config.plugins = previous, specs
         if tokenizer is not None:
             tokenizer.save_pretrained(str(output_dir))
     barrier()
