@@ -115,3 +115,16 @@ def test_the_toy_zoo_trains_a_siglip_with_the_sigmoid_loss_on_request(tiny_zoo, 
         torch.testing.assert_close(plugin.features(pixels), siglip.vision_model(pixel_values=pixels).last_hidden_state)
     with pytest.raises(ValueError, match="unknown optional toy-zoo components"):
         build_toy_zoo(out, toy_data, scale="tiny", progress=False, optional=("siglipp",))
+
+
+def test_the_toy_siglip_starts_where_the_paper_starts_its_sigmoid_loss(toy_data):
+    """t' = log 10 and b = -10 (SigLIP, section 3.2): transformers' zeros made the toy SigLIP retrieve nothing. A
+    SigLIP cached by the trainer before that fix is trained again (its stamp names the revision)."""
+    import math
+
+    from omni.zoo.toy.build import _stamp
+    from omni.zoo.toy.clip import build_clip, clip_tokenizer
+
+    model = build_clip(clip_tokenizer(toy_data / "toyworld" / "tokenizer"), "tiny", kind="siglip")
+    assert model.logit_scale.item() == pytest.approx(math.log(10)) and model.logit_bias.item() == -10
+    assert _stamp("siglip", "full", 0)["revision"] == 2 and "revision" not in _stamp("clip", "full", 0)

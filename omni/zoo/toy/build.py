@@ -57,6 +57,9 @@ def _run(name: str, out: str, data_root: str, scale: str, seed: int, progress: b
 # components trained on others' outputs: the toy SD is conditioned by the toy CLIP's text tower and denoises in the VAE's
 # latents, so a retrained CLIP or VAE must retrain it too
 DEPENDS_ON = {"sd": ("clip", "vae")}
+# a trainer's fix that its settings do not show: a component cached by an earlier revision is trained again
+# (siglip 2: the sigmoid loss's temperature and bias start where the SigLIP paper starts them, not at zero)
+TRAINER_REVISIONS = {"siglip": 2}
 
 
 def _stamp(name: str, scale: str, seed: int) -> dict[str, Any]:
@@ -67,6 +70,8 @@ def _stamp(name: str, scale: str, seed: int) -> dict[str, Any]:
     module = importlib.import_module(f"omni.zoo.toy.{ {'llama': 'llm', 'siglip': 'clip'}.get(name, name) }")
     settings = {k: list(v) if isinstance(v, tuple) else v for k, v in module.SCALES[scale].items()}
     stamp: dict[str, Any] = {"scale": scale, "seed": seed, "settings": settings}
+    if name in TRAINER_REVISIONS:
+        stamp["revision"] = TRAINER_REVISIONS[name]
     if name in DEPENDS_ON:
         stamp["trained_on"] = {dep: _stamp(dep, scale, seed) for dep in DEPENDS_ON[name]}
     return stamp

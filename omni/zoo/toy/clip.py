@@ -8,6 +8,7 @@ transformers treats an end-token id of 2 as the legacy "highest id" rule, so the
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,15 @@ def build_clip(tokenizer: Any, scale: str, image_size: int = 64, kind: str = "cl
         return model_class(config_class(text_config=text, vision_config=vision, projection_dim=s["text_hidden"]))
     # SigLIP pools text at the last position and has no projection dimension of its own (its head keeps the width)
     text["projection_size"] = s["vision_hidden"]
-    return model_class(config_class(text_config=text, vision_config=vision))
+    model = model_class(config_class(text_config=text, vision_config=vision))
+    # the sigmoid loss's temperature and bias as the SigLIP paper starts them (t' = log 10, b = -10, section 3.2):
+    # transformers initialises both to zero (it expects pretrained weights), which starts every pair's logit near 0,
+    # so the loss first spends its steps pushing all pairs apart (session 13: a toy SigLIP trained from zeros
+    # retrieved nothing, top-1 0.0%)
+    with torch.no_grad():
+        model.logit_scale.fill_(math.log(10.0))
+        model.logit_bias.fill_(-10.0)
+    return model
 
 
 def _features(output: Any) -> torch.Tensor:
