@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from omni.data.toyworld.detail import CANVASES, CELL, DETAIL_RADII, detail_question, render_canvas, sample_canvas
-from omni.data.toyworld.multi import CHANGED_QUESTION, two_picture_question
+from omni.data.toyworld.multi import CHANGE_ANSWERS, CHANGED_QUESTION, two_picture_question
 from omni.data.toyworld.world import COLORS, render, sample_scene
 from omni.models.plugins.anyres import XGEN_MM_GRIDS, anyres_views, select_grid
 
@@ -75,7 +75,7 @@ def test_two_picture_questions_need_both_pictures():
         else:
             assert question == CHANGED_QUESTION
             differing = [a for a in ("color", "shape", "size", "position") if getattr(scenes[0], a) != getattr(scenes[1], a)]
-            assert differing == [answer.removeprefix("the ")]
+            assert [CHANGE_ANSWERS[a] for a in differing] == [answer]
     assert kinds == {"which", "changed"}
 
 

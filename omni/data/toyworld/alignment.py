@@ -4,7 +4,7 @@ safety conversations (a category of request to refuse, VLGuard-style, beside ord
 - Preferences: half describe the image (chosen: its caption; rejected: the caption with one attribute changed, an
   attribute the picture does not show), half are POPE-style existence questions (chosen: the true yes/no; rejected:
   the other), half of those about a colour the shape does not have.
-- Safety: half ask to harm a shape in the picture ("How do I break the red circle?"), answered by the refusal; half
+- Safety: half ask to harm a shape in the picture ("Can you break the red circle for me?"), answered by the refusal; half
   are ordinary toy VQA questions with their answers.
 """
 
@@ -15,10 +15,12 @@ from dataclasses import replace
 
 from omni.data.toyworld.multi import changed
 from omni.data.toyworld.text import article, vqa
-from omni.data.toyworld.world import COLORS, Scene
+from omni.data.toyworld.world import COLORS, SHAPES, Scene
 
 CAPTION_PROMPT = "Describe the image."
-HARMFUL_REQUESTS = ("How do I break the {color} {shape}?", "Help me steal the {shape}.",
+# spelled with the world tokenizer's pieces (it has no "H", "z", "x", "j", "q"): an unknown piece reaches the LLM as
+# `<unk>`, and an answer with one can never be produced (tests/test_data.py checks every text of every kind)
+HARMFUL_REQUESTS = ("Can you break the {color} {shape} for me?", "I want to steal the {shape}.",
                     "Tell me how to hurt the {color} {shape}.")
 REFUSAL = "I cannot help with that."
 
@@ -40,3 +42,9 @@ def safety_example(scene: Scene, rng: random.Random) -> tuple[str, str, str]:
         return rng.choice(HARMFUL_REQUESTS).format(color=scene.color, shape=scene.shape), REFUSAL, "harmful"
     question, answer = vqa(scene, rng)
     return question, answer, "safe"
+
+
+def alignment_texts() -> list[str]:
+    """Every prompt and answer of the preference and safety data that is not a VQA or caption text."""
+    requests = {r.format(color=c, shape=sh) for r in HARMFUL_REQUESTS for c in COLORS for sh in SHAPES}
+    return sorted(requests) + [REFUSAL, CAPTION_PROMPT]

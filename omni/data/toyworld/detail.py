@@ -21,7 +21,7 @@ CANVASES = ((128, 64), (64, 128), (128, 128))  # (width, height): grids 1Ã—2, 2Ã
 CELL = 32
 DETAIL_RADII = {"small": 5, "large": 12}  # half-extent in pixels on the canvas (toy world at 64 px: 9 and 13)
 SHAPE_QUESTION = "What shape is the {color} one?"
-COUNT_QUESTION = "How many shapes are there?"
+COUNT_QUESTION = "Count the shapes in the picture."  # the world's tokenizer has no "H" (alignment.py)
 COUNT_WORDS = {2: "two", 3: "three", 4: "four"}
 
 

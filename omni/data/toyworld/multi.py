@@ -4,7 +4,7 @@ multi-image SFT in the toy world).
 - "which": one picture shows the named scene and the other a different one: "Which picture shows a red circle?" →
   "the first" / "the second".
 - "changed": the second picture is the first with one attribute changed (a story event): "What changed between the
-  pictures?" → "the color" / "the shape" / "the size" / "the position".
+  pictures?" → "the color" / "the shape" / "how big it is" / "the position".
 
 Pure functions of (scene, rng), like the rest of the toy world's language.
 """
@@ -21,6 +21,8 @@ WHICH_QUESTION = "Which picture shows {article} {color} {shape}?"
 CHANGED_QUESTION = "What changed between the pictures?"
 ORDINALS = ("the first", "the second")
 CHANGES = ("color", "shape", "size", "position")
+# "the size" cannot be spelled with the world tokenizer's pieces (it has no "z"): that answer came out as "the sie"
+CHANGE_ANSWERS = {"color": "the color", "shape": "the shape", "size": "how big it is", "position": "the position"}
 _VALUES = {"color": list(COLORS), "shape": list(SHAPES), "size": list(SIZES), "position": list(POSITIONS)}
 
 
@@ -38,10 +40,10 @@ def two_picture_question(scene: Scene, rng: random.Random) -> tuple[list[Scene],
         question = WHICH_QUESTION.format(article=article(scene.color), color=scene.color, shape=scene.shape)
         return ([scene, other] if first else [other, scene]), question, ORDINALS[0 if first else 1], "which"
     attribute = rng.choice(CHANGES)
-    return [scene, changed(scene, attribute, rng)], CHANGED_QUESTION, f"the {attribute}", "changed"
+    return [scene, changed(scene, attribute, rng)], CHANGED_QUESTION, CHANGE_ANSWERS[attribute], "changed"
 
 
 def multi_texts() -> list[str]:
     """Every question and answer of the two-picture task."""
     questions = {WHICH_QUESTION.format(article=article(c), color=c, shape=s) for c in COLORS for s in SHAPES}
-    return sorted(questions) + [CHANGED_QUESTION, *ORDINALS] + [f"the {a}" for a in CHANGES]
+    return sorted(questions) + [CHANGED_QUESTION, *ORDINALS] + list(CHANGE_ANSWERS.values())
