@@ -58,7 +58,11 @@ def main(argv: list[str] | None = None) -> None:
     header = "# xGen-MM on the toy world\n\nAccuracies in %; '–': not measured at that stage.\n\n"
     if recipe.exists():
         info = json.loads(recipe.read_text())
-        header += f"Commit {info.get('commit')}, machine {info.get('machine')}, seconds per step {info.get('times')}.\n\n"
+        machine = info.get("machine") or {}
+        times = ", ".join(f"{name} {seconds} s" for name, seconds in (info.get("times") or {}).items())
+        header += (f"Commit {info.get('commit')}; {machine.get('cpu')} ({machine.get('cpu_capability', '?')}), "
+                   f"{machine.get('cpu_count')} CPUs, torch {machine.get('torch')}, {info.get('nproc')} process(es) "
+                   f"per stage.\n\nWall-clock seconds of each part of the recipe: {times}.\n\n")
     text = header + table(runs) + "\n"
     out = Path(args.out or runs / "report.md")
     out.write_text(text)
