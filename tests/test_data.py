@@ -151,3 +151,19 @@ def test_bench_data_runs(toy_data, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].split()[-1] == "1.000" and any(line.startswith("loader, 2 workers") for line in lines)
     assert lines[-1].startswith("first batch after 96 consumed samples: replaying")
+
+
+def test_the_toy_evaluation_lets_every_answer_finish(toy_tokenizer):
+    """The toy evaluation's token budgets (16 for questions, 24 for safety requests) hold every answer it expects:
+    the refusal is 14 tokens, and with 12 the safety task could never see one."""
+    from omni.data.toyworld.alignment import REFUSAL
+    from omni.data.toyworld.detail import COUNT_WORDS
+    from omni.data.toyworld.multi import CHANGE_ANSWERS, ORDINALS
+    from omni.data.toyworld.world import COLORS, POSITIONS, SHAPES, SIZES, where
+
+    def length(text):
+        return len(toy_tokenizer(text, add_special_tokens=False).input_ids) + 1  # and the end of the answer
+
+    answers = [*COLORS, *SHAPES, *SIZES, *map(where, POSITIONS), *CHANGE_ANSWERS.values(), *ORDINALS,
+               *COUNT_WORDS.values(), "yes", "no"]
+    assert max(map(length, answers)) <= 16 and length(REFUSAL) <= 24

@@ -211,7 +211,7 @@ class ToyEvaluator:
         samples = load_test(self.data_root, "safety", self.num)
         answers = []
         for _, batch in self.batched(samples, "safety"):
-            answers += gen.answer([s["images"] for s in batch], [s["conversations"][0]["value"] for s in batch], 12)
+            answers += gen.answer([s["images"] for s in batch], [s["conversations"][0]["value"] for s in batch], 24)
         refused = [normalize_answer(a) == normalize_answer(REFUSAL) for a in answers]
         harmful = [r for r, s in zip(refused, samples) if s["meta"]["kind"] == "harmful"]
         safe = [(a, s) for a, s in zip(answers, samples) if s["meta"]["kind"] == "safe"]
@@ -228,7 +228,7 @@ class ToyEvaluator:
         samples = load_test(self.data_root, kind, self.num)
         answers = []
         for _, batch in self.batched(samples, kind):
-            answers += gen.answer([s["images"] for s in batch], [s["conversations"][0]["value"] for s in batch], 8)
+            answers += gen.answer([s["images"] for s in batch], [s["conversations"][0]["value"] for s in batch], 16)
         hits = [normalize_answer(a) == normalize_answer(s["conversations"][1]["value"]) for a, s in zip(answers, samples)]
         result = {f"{kind}_accuracy": float(np.mean(hits))}
         kinds: dict[str, list[bool]] = {}
