@@ -37,9 +37,9 @@ timed "stage 1 pretraining" train stage1_pretrain 600 "${FROM_ZOO[@]}"
 MERGE1=("model.merge_from=['$RUNS/stage1_pretrain']")
 timed "stage 2 SFT, any-resolution" train stage2_sft 800 "${FROM_ZOO[@]}" "${MERGE1[@]}"
 timed "stage 2 SFT, one view" train stage2_sft_single_view 800 "${FROM_ZOO[@]}" "${MERGE1[@]}"
-timed "stage 3 DPO" train stage3_dpo 200 "model.init_from='$RUNS/stage2_sft'"
+timed "stage 3 DPO" train stage3_dpo 300 "model.init_from='$RUNS/stage2_sft'"
 timed "merge DPO adapters" $PY -m omni merge_lora --model "$RUNS/stage3_dpo" --out "$RUNS/stage3_dpo_merged"
-timed "stage 4 safety" train stage4_safety 200 "model.init_from='$RUNS/stage3_dpo_merged'"
+timed "stage 4 safety" train stage4_safety 300 "model.init_from='$RUNS/stage3_dpo_merged'"
 timed "eval: SFT, one view" evaluate stage2_sft_single_view vqa detail multi hallucination safety
 timed "eval: SFT, any-resolution" evaluate stage2_sft vqa detail multi hallucination safety
 timed "eval: DPO" evaluate stage3_dpo vqa hallucination safety

@@ -7,7 +7,7 @@ from .common import _RUNS, data, model, stages, training
 model.update(config=None, init_from=f"{_RUNS}/stage2_sft", lora={"r": 8, "alpha": 16},
              preference={"beta": 0.1, "loss_type": "sigmoid"})
 data.update(datasets=["toyworld_preferences"], mode="comprehension")
-training.update(output_dir=f"{_RUNS}/stage3_dpo", run_name="xgen_mm_toy_stage3_dpo", max_steps=200,
-                learning_rate=5e-4, trainable=["*.lora_A.*", "*.lora_B.*"])
+training.update(output_dir=f"{_RUNS}/stage3_dpo", run_name="xgen_mm_toy_stage3_dpo", max_steps=300,
+                learning_rate=1e-3, trainable=["*.lora_A.*", "*.lora_B.*"])
 
 __all__ = ["data", "model", "stages", "training"]

@@ -7,7 +7,7 @@ from .common import _RUNS, data, model, stages, training
 model.update(config=None, init_from=f"{_RUNS}/stage3_dpo_merged", lora={"r": 8, "alpha": 16})
 data.update(datasets=["toyworld_safety", "toyworld_vqa"], weights=[1.0, 1.0], mode="comprehension",
             batch_by_source=True)
-training.update(output_dir=f"{_RUNS}/stage4_safety", run_name="xgen_mm_toy_stage4_safety", max_steps=200,
-                learning_rate=5e-4, trainable=["*.lora_A.*", "*.lora_B.*"])
+training.update(output_dir=f"{_RUNS}/stage4_safety", run_name="xgen_mm_toy_stage4_safety", max_steps=300,
+                learning_rate=1e-3, trainable=["*.lora_A.*", "*.lora_B.*"])
 
 __all__ = ["data", "model", "stages", "training"]
