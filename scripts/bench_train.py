@@ -19,8 +19,10 @@ tokens) and the real (non-pad) tokens per second of each, and their ratio.
 
 `--suite`: issue 16's figures in one process: padded against packed on the toy stage II mixture (stories and pairs)
 and the toy stage III mixture (VQA, instructions, instruction stories, chats), started from a toy recipe's stage I and
-stage II outputs under `--runs`; then Omni's stage II step against the same step from stock Hugging Face parts
-(`scripts/bench_vs_hf.py`), same batches, alternating.
+stage II outputs under `--runs`; the frozen-feature cache (none, cold, warm) on toy stage I comprehension and
+creation (the zoo named in `--runs`'s recipe.json); each LLM block compiled against eager on stage II; then Omni's
+stage II step against the same step from stock Hugging Face parts (`scripts/bench_vs_hf.py`), same batches,
+alternating.
 """
 
 from __future__ import annotations
@@ -80,6 +82,27 @@ def compare_packing(config: str, overrides: list[str], steps: int, warmup: int) 
     return results
 
 
+def compare(title: str, config: str, overrides: list[str], variants: dict[str, list[str]], steps: int,
+            warmup: int) -> dict[str, dict[str, float]]:
+    """The config's loop once per variant (its extra overrides), in order; "{dir}" in an override is one temporary
+    folder that every variant shares (a cache the first fills and the next reads)."""
+    with tempfile.TemporaryDirectory() as shared:
+        results = {name: run(config, [*overrides, *(f.format(dir=shared) for f in flags)], steps, warmup)
+                   for name, flags in variants.items()}
+    base = next(iter(results.values()))
+    print(f"{title} ({config}): {steps} steps, medians after {warmup}")
+    for name, r in results.items():
+        print(f"  {name:<20} {r['step_time']:>8.3f} s/step   speed vs {next(iter(results))}: "
+              f"{base['step_time'] / r['step_time']:.2f}")
+    return results
+
+
+# the frozen-feature cache: an empty cache (every input encoded and written), then the same cache again over the same
+# samples (every input read back), as a second epoch or a second run of the stage meets it
+FEATURE_CACHE = {"no cache": [], "cold cache": ["training.feature_cache_dir='{dir}'"],
+                 "warm cache": ["training.feature_cache_dir='{dir}'"]}
+COMPILE = {"eager": [], "compiled per block": ["training.compile=true"]}
+
 # the toy recipe's mixtures, each started from the outputs of the stages before it (scripts/toyworld_recipe.sh)
 SUITE = {
     "stage II (stories + pairs)": ("projects/dreamllm/configs/toy/stage2_igpt.py",
@@ -91,14 +114,24 @@ SUITE = {
 
 
 def suite(runs: str, data_root: str, overrides: list[str], steps: int, warmup: int, out: str | None) -> None:
-    """Packing on both toy mixtures, then Omni's stage II step against stock Hugging Face parts; a markdown table.
-    The matmul baseline is skipped: these figures are ratios within the suite."""
+    """Packing on both toy mixtures, the frozen-feature cache on both stage I configs, per-block compile on stage II,
+    then Omni's stage II step against stock Hugging Face parts; a markdown table. The matmul baseline is skipped:
+    these figures are ratios within the suite."""
     import bench_vs_hf  # beside this script (its folder is on sys.path when run as a script)
 
     figures: dict[str, object] = {}
+    data = [f"data.data_root='{data_root}'", *overrides]
     for name, (config, stage_overrides) in SUITE.items():
-        figures[name] = compare_packing(config, [f"data.data_root='{data_root}'", *overrides, *stage_overrides(runs)],
-                                        steps, warmup)
+        figures[name] = compare_packing(config, [*data, *stage_overrides(runs)], steps, warmup)
+    zoo = json.loads((Path(runs) / "recipe.json").read_text())["zoo"]
+    from_zoo = [f"model.config.zoo_dir='{zoo}'", f"model.tokenizer_name_or_path='{zoo}/llama'"]
+    for stage in ("stage1_comprehension", "stage1_creation"):
+        figures[f"feature cache, {stage}"] = compare(
+            "frozen-feature cache", f"projects/dreamllm/configs/toy/{stage}.py", [*data, *from_zoo], FEATURE_CACHE,
+            steps, warmup)
+    config, stage_overrides = SUITE["stage II (stories + pairs)"]
+    figures["compile, stage II"] = compare("per-block torch.compile", config, [*data, *stage_overrides(runs)], COMPILE,
+                                           steps, warmup)
     config, stage_overrides = SUITE["stage II (stories + pairs)"]
     stock = bench_vs_hf.compare(config, data_root, [*overrides, *stage_overrides(runs)], steps=steps, warmup=warmup)
     bench_vs_hf.report(config, stock)
@@ -110,6 +143,11 @@ def suite(runs: str, data_root: str, overrides: list[str], steps: int, warmup: i
         for variant, r in figures[name].items():
             print(f"| {name} | {variant} | {r['padding_fraction']:.1%} | {r['step_time']:.3f} | "
                   f"{r['tokens_per_s']:,.0f} | {r['tokens_per_s'] / padded['tokens_per_s']:.2f} |")
+    for name, results in figures.items():
+        if name.startswith(("feature cache", "compile")):
+            base = next(iter(results.values()))
+            for variant, r in results.items():
+                print(f"| {name} | {variant} | {r['step_time']:.3f} s/step | speed {base['step_time'] / r['step_time']:.2f} |")
     print(f"\nOmni {stock['omni_s']:.3f} s / step, stock {stock['stock_s']:.3f} s / step (stage II, padded batches of "
           f"{stock['batch_size']}): Omni / stock speed {stock['stock_s'] / stock['omni_s']:.2f}")
     if out:
