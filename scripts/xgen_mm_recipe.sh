@@ -29,14 +29,15 @@ evaluate() {  # evaluate RUN TASKS...
 }
 total_start=$(date +%s)
 [ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
-[ -f data/toyworld/safety-train.json ] || timed "toy world: xGen-MM datasets" \
-  $PY -m omni.data.toyworld --out data/toyworld --kinds detail multi preferences safety
+# the optional datasets, written if missing or older than the generator's revision (a quick check otherwise)
+timed "toy world: xGen-MM datasets" \
+  $PY -m omni.data.toyworld --out data/toyworld --kinds detail multi preferences safety --only_stale
 timed "toy zoo: LLaMA, SigLIP, classifier" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --only llama siglip classifier \
   --scale "${ZOO_SCALE:-full}"
 timed "stage 1 pretraining" train stage1_pretrain 600 "${FROM_ZOO[@]}"
 MERGE1=("model.merge_from=['$RUNS/stage1_pretrain']")
-timed "stage 2 SFT, any-resolution" train stage2_sft 800 "${FROM_ZOO[@]}" "${MERGE1[@]}"
-timed "stage 2 SFT, one view" train stage2_sft_single_view 800 "${FROM_ZOO[@]}" "${MERGE1[@]}"
+timed "stage 2 SFT, any-resolution" train stage2_sft 1600 "${FROM_ZOO[@]}" "${MERGE1[@]}"
+timed "stage 2 SFT, one view" train stage2_sft_single_view 1600 "${FROM_ZOO[@]}" "${MERGE1[@]}"
 timed "stage 3 DPO" train stage3_dpo 300 "model.init_from='$RUNS/stage2_sft'"
 timed "merge DPO adapters" $PY -m omni merge_lora --model "$RUNS/stage3_dpo" --out "$RUNS/stage3_dpo_merged"
 timed "stage 4 safety" train stage4_safety 300 "model.init_from='$RUNS/stage3_dpo_merged'"

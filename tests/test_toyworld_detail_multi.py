@@ -129,6 +129,32 @@ def test_optional_kinds_are_written_into_a_world_without_touching_its_tokenizer(
         generate(root / "other", num=4, kinds=("detial",))
 
 
+def test_a_recipe_rewrites_only_the_datasets_that_are_missing_or_of_an_older_revision(world, tmp_path, capsys):
+    """A world written before a kind's samples changed (detail 2: larger small shapes) holds a stale copy: the recipe's
+    `--only_stale` call rewrites that kind and a missing one, and leaves current ones alone."""
+    import shutil
+
+    from omni.data.toyworld.__main__ import main
+    from omni.data.toyworld.generate import REVISIONS, stale_kinds
+
+    root = tmp_path / "toyworld"
+    shutil.copytree(world[0] / "toyworld", root)
+    optional = ("detail", "multi", "preferences", "safety")
+    assert stale_kinds(root, optional) == []
+    info = json.loads((root / "info.json").read_text())
+    assert info["revisions"]["detail"] == REVISIONS["detail"] == 2
+    del info["revisions"]  # as a world written before revisions were recorded
+    (root / "info.json").write_text(json.dumps(info))
+    (root / "safety-train.json").unlink()
+    assert stale_kinds(root, optional) == ["detail", "safety"]
+    multi_before = (root / "multi-train.json").stat().st_mtime_ns
+    main(["--out", str(root), "--num", "16", "--num_test", "16", "--kinds", *optional, "--only_stale"])
+    assert "writing detail safety (missing or an older revision)" in capsys.readouterr().out
+    assert stale_kinds(root, optional) == [] and (root / "multi-train.json").stat().st_mtime_ns == multi_before
+    main(["--out", str(root), "--kinds", *optional, "--only_stale"])
+    assert "up to date" in capsys.readouterr().out
+
+
 def test_a_model_is_evaluated_on_detail_and_two_picture_questions(world, tiny_zoo, tiny_model, toy_tokenizer, tmp_path):
     from omni.eval.toyworld import ToyEvaluator
 

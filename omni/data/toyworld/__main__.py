@@ -1,14 +1,15 @@
 """`python -m omni.data.toyworld --out data/toyworld --num 20000 --seed 0`: generate the toy world.
 
 `--kinds detail multi` writes only those datasets (the optional ones: detail canvases and two-picture questions) into
-an existing world."""
+an existing world; with `--only_stale`, only those of them the world lacks or holds in an older revision (a recipe's
+way to keep its datasets current without rewriting them every run)."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-from omni.data.toyworld.generate import MAKERS, generate
+from omni.data.toyworld.generate import MAKERS, generate, stale_kinds
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,10 +23,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image_size", type=int, default=64)
     parser.add_argument("--kinds", nargs="+", choices=sorted(MAKERS), default=None,
                         help="datasets to write (default: the default world, without detail and multi)")
+    parser.add_argument("--only_stale", action="store_true",
+                        help="with --kinds: write only those the world lacks or holds in an older revision")
     args = parser.parse_args(argv)
+    kinds = tuple(args.kinds) if args.kinds else None
+    if args.only_stale:
+        if not kinds:
+            parser.error("--only_stale needs --kinds")
+        kinds = tuple(stale_kinds(args.out, kinds))
+        if not kinds:
+            print(f"{args.out}: {' '.join(args.kinds)} up to date")
+            return
+        print(f"{args.out}: writing {' '.join(kinds)} (missing or an older revision)")
     start = time.time()
-    generate(args.out, args.num, args.seed, args.shard_size, args.image_size, args.num_test,
-             kinds=tuple(args.kinds) if args.kinds else None)
+    generate(args.out, args.num, args.seed, args.shard_size, args.image_size, args.num_test, kinds=kinds)
     print(f"toy world written to {args.out} in {time.time() - start:.1f} s")
 
 

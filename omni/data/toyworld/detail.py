@@ -1,11 +1,14 @@
 """Detail canvases: larger toy images (128×64, 64×128, 128×128) holding two to four shapes of distinct colours, some
 small enough that one low-resolution view of the whole canvas loses them.
 
-This is what any-resolution encoding is for (xGen-MM, LLaVA-NeXT): a small shape is 10 px across on the canvas, 5 px
-once the whole canvas is resized to the encoder's 64 px (in width only, on a stretched 128×64), too few to tell a
-circle from a square; a 64 px crop of the canvas keeps all 10. Shapes sit at the centres of a grid of 32 px cells,
-so a crop of the canvas never cuts one. A question names a shape by its colour (unique on the canvas) and asks what it
-is; the target's size says whether it is a small-detail question. Everything is a pure function of (seed, index).
+This is what any-resolution encoding is for (xGen-MM, LLaVA-NeXT): small shapes are drawn at the toy world's small
+size (18 px across, a size the toy encoders learnt), so a 64 px crop of the canvas shows one as the encoder knows it,
+while one view of the whole canvas resized to 64 px halves it (in width only, on a stretched 128×64) to 9 px. Shapes
+sit at the centres of a grid of 32 px cells, so a crop of the canvas never cuts one. (Smaller shapes were tried
+first, 10 px across: no encoder had seen anything that small, so even the crops could not be read, and any-resolution
+and one view both answered at chance, 33.9% and 34.7%: docs/xgen_mm.md.) A question names a shape by its colour
+(unique on the canvas) and asks what it is; the target's size says whether it is a small-detail question.
+Everything is a pure function of (seed, index).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from omni.data.toyworld.world import BACKGROUND, COLORS, SHAPES, draw_shape
 
 CANVASES = ((128, 64), (64, 128), (128, 128))  # (width, height): grids 1×2, 2×1 and 2×2 of 64 px crops
 CELL = 32
-DETAIL_RADII = {"small": 5, "large": 12}  # half-extent in pixels on the canvas (toy world at 64 px: 9 and 13)
+# half-extent in pixels on the canvas: small as the toy world's small shapes (world.SIZES), large as a 32 px cell allows
+DETAIL_RADII = {"small": 9, "large": 13}
 SHAPE_QUESTION = "What shape is the {color} one?"
 COUNT_QUESTION = "Count the shapes in the picture."  # the world's tokenizer has no "H" (alignment.py)
 COUNT_WORDS = {2: "two", 3: "three", 4: "four"}

@@ -32,6 +32,9 @@ from omni.data.toyworld.world import Scene, heldout_scenes, render, sample_scene
 
 SPLIT_OFFSET = {"train": 0, "test": 10**9}  # disjoint sample indices per split
 OPTIONAL_KINDS = ("detail", "multi", "preferences", "safety")  # not part of the default world: written when asked for
+# a kind whose samples changed since it was first written (1 unless named): a world that recorded an older revision of
+# it is stale (`stale_kinds`). detail 2: small shapes at the toy world's small size, not 10 px (detail.py)
+REVISIONS = {"detail": 2}
 
 
 def _png(scene: Scene, image_size: int, jitter: str) -> bytes:
@@ -209,5 +212,16 @@ def generate(out: str | Path, num: int, seed: int = 0, shard_size: int = 1000, i
     info_path = out / "info.json"  # a second call (`--kinds detail multi` into a written world) adds to the record
     info = json.loads(info_path.read_text()) if info_path.exists() else {}
     info.update({"seed": seed, "image_size": image_size, "sizes": {**info.get("sizes", {}), **sizes},
+                 "revisions": {**info.get("revisions", {}), **{k: REVISIONS.get(k, 1) for k in sizes}},
                  "heldout_combinations": len(heldout_scenes(seed))})
     info_path.write_text(json.dumps(info, indent=1))
+
+
+def stale_kinds(out: str | Path, kinds: tuple[str, ...]) -> list[str]:
+    """Those of `kinds` that the world in `out` lacks, or holds in an older revision than the generator writes now (a
+    world written before revisions were recorded holds revision 1 of each), so that a recipe rewrites only those."""
+    out = Path(out)
+    info_path = out / "info.json"
+    recorded = json.loads(info_path.read_text()).get("revisions", {}) if info_path.exists() else {}
+    return [kind for kind in kinds if not (out / f"{kind}-train.json").exists()
+            or recorded.get(kind, 1) != REVISIONS.get(kind, 1)]
