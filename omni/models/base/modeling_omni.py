@@ -33,6 +33,7 @@ from omni.models.base.preference import (
     PreferenceSettings,
     adapters_disabled,
     answer_logprobs,
+    answer_tokens,
     preference_losses,
     reference_model,
     stack_pairs,
@@ -335,9 +336,14 @@ class OmniForCausalLM(OmniPreTrainedModel):
         losses, chosen_rewards, rejected_rewards = preference_losses(policy[:pairs], policy[pairs:], reference[:pairs],
                                                                      reference[pairs:], settings)
         count = num_pairs if num_pairs is not None else pairs
-        value = losses.sum() / count
+        value = preference = losses.sum() / count
+        metrics = {}
+        if settings.sft_weight:  # RPO: the chosen answer's NLL per token keeps its likelihood (and its end) up
+            nll = -(policy[:pairs] if average else policy[:pairs] / answer_tokens(labels).clamp(min=1))
+            metrics["sft_loss"] = nll.detach().sum() / count
+            value = preference + settings.sft_weight * nll.sum() / count
         used = {"encoder": pixel_values is not None}
-        metrics = {"preference_loss": value.detach(), "reward_chosen": chosen_rewards.sum() / count,
+        metrics |= {"preference_loss": preference.detach(), "reward_chosen": chosen_rewards.sum() / count,
                    "reward_rejected": rejected_rewards.sum() / count,
                    "reward_accuracy": (chosen_rewards > rejected_rewards).float().sum() / count,
                    "reward_margin": (chosen_rewards - rejected_rewards).sum() / count}

@@ -6,6 +6,10 @@ is −log σ(r(chosen) − r(rejected)). Variants (`loss_type`): "sigmoid" (DPO;
 DPO, −(1−ε)·log σ(βh) − ε·log σ(−βh)), "robust" (rDPO, Chowdhury et al. 2024: the same terms with +ε, divided by
 1−2ε, unbiased under label noise ε), "hinge" (SLiC: max(0, 1 − βh)) and "ipo" (Azar et al. 2023: (h − 1/(2β))², on
 per-token average log-probabilities, as its authors and trl compute it), h being the log-ratio difference.
+`sft_weight` α adds α × the chosen answer's negative log-likelihood per token (RPO, Pang et al. 2024; trl's
+`rpo_alpha`): DPO alone only widens the margin, and the log-probabilities of tokens both answers share (their end of
+sequence among them) cancel out of it, so it may lower the chosen answer too until the model no longer stops
+(measured on the toy xGen-MM, docs/xgen_mm.md).
 
 The reference is the model as it was when the stage started: with LoRA on the LLM it is the same model with its
 adapters switched off (no copy: xGen-MM's DPO is a LoRA stage), otherwise a frozen copy kept outside the module
@@ -30,7 +34,7 @@ from torch import nn
 from omni.constants import IGNORE_INDEX, REFERENCE_KEYS
 
 LOSS_TYPES = ("sigmoid", "robust", "hinge", "ipo")
-__all__ = ["LOSS_TYPES", "REFERENCE_KEYS", "PreferenceSettings", "adapters_disabled", "answer_logprobs",
+__all__ = ["LOSS_TYPES", "REFERENCE_KEYS", "PreferenceSettings", "adapters_disabled", "answer_logprobs", "answer_tokens",
            "attach_reference", "preference_losses", "reference_model", "stack_pairs"]
 
 
@@ -39,6 +43,7 @@ class PreferenceSettings:
     beta: float = 0.1
     loss_type: str = "sigmoid"
     label_smoothing: float = 0.0
+    sft_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.loss_type not in LOSS_TYPES:
@@ -47,6 +52,8 @@ class PreferenceSettings:
             raise ValueError(f"preference beta must be positive, got {self.beta}")
         if not 0 <= self.label_smoothing < 0.5:
             raise ValueError(f"label_smoothing is a label-noise rate in [0, 0.5), got {self.label_smoothing}")
+        if self.sft_weight < 0:
+            raise ValueError(f"preference sft_weight must be non-negative, got {self.sft_weight}")
         if self.label_smoothing and self.loss_type not in ("sigmoid", "robust"):
             raise ValueError(f"label_smoothing applies to the sigmoid and robust losses, not {self.loss_type!r}")
 
@@ -72,6 +79,11 @@ def preference_losses(chosen: torch.Tensor, rejected: torch.Tensor, reference_ch
     else:  # ipo
         losses = (h - 1 / (2 * beta)) ** 2
     return losses, beta * (chosen - reference_chosen).detach(), beta * (rejected - reference_rejected).detach()
+
+
+def answer_tokens(labels: torch.Tensor) -> torch.Tensor:
+    """How many tokens of each row's answer are labelled (what `answer_logprobs` sums over)."""
+    return (labels[:, 1:] != IGNORE_INDEX).sum(-1)
 
 
 def answer_logprobs(logits: torch.Tensor, labels: torch.Tensor, average: bool = False) -> torch.Tensor:
