@@ -29,8 +29,9 @@ FROM_ZOO=("model.config.zoo_dir='$ZOO'" "model.tokenizer_name_or_path='$ZOO/llam
 total_start=$(date +%s)
 
 [ -f data/toyworld/pairs-train.json ] || timed "toy world" $PY -m omni.data.toyworld --out data/toyworld
-# a world written before stage III learnt mixed chats lacks them: added, the rest of the world unchanged
-[ -f data/toyworld/chats-train.json ] || $PY -m omni.data.toyworld --out data/toyworld --kinds chats
+# a world written before stage III learnt mixed chats lacks them: added (or rewritten if of an older revision), the
+# rest of the world unchanged
+$PY -m omni.data.toyworld --out data/toyworld --kinds chats --only_stale
 timed "toy zoo" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --seed "$SEED"
 timed "stage I comprehension" train stage1_comprehension 1200 "${FROM_ZOO[@]}"
 timed "stage I creation" train stage1_creation 1500 "${FROM_ZOO[@]}"

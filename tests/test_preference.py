@@ -112,20 +112,17 @@ def test_lora_dpo_starts_at_log_2_and_learns_the_preference(toy_tokenizer):
 def test_sft_weight_adds_the_chosen_answers_negative_log_likelihood_per_token(toy_tokenizer):
     """RPO: loss = DPO + α · NLL(chosen) / chosen tokens, the NLL computed here from the plain LM loss of the chosen
     rows alone; it keeps the chosen answer likely while the margin widens."""
-    import dataclasses
-
     from omni.models.lora import apply_lora
 
     model = apply_lora(tiny_vlm(toy_tokenizer), r=4, alpha=8)
     batch = preference_batch(model, toy_tokenizer)
     chosen_only = {k: v for k, v in batch.items() if not k.startswith(("rejected", "num_pairs"))}
-    model.config.preference = None
     with torch.no_grad():
         tokens = (batch["labels"][:, 1:] != IGNORE_INDEX).sum(-1)
         nll = -model.answer_logprobs(chosen_only["input_ids"], chosen_only["attention_mask"], chosen_only["labels"],
                                      {"pixel_values": chosen_only["pixel_values"], "image_patch_mask": None})
         expected_nll = (nll / tokens).mean().item()
-        model.config.preference = dataclasses.asdict(PreferenceSettings(beta=0.5, sft_weight=2.0))
+        model.config.preference = {"beta": 0.5, "sft_weight": 2.0}
         output = model(**batch)
     assert output.metrics["sft_loss"].item() == pytest.approx(expected_nll, rel=1e-5)
     assert output.metrics["preference_loss"].item() == pytest.approx(math.log(2), abs=1e-5)
