@@ -154,6 +154,15 @@ def test_reading_corpus_states_the_answer_in_the_context():
     assert asked > len(chats)  # several questions per stated scene
 
 
+def test_reading_accuracy_is_reported_per_kind_of_question(tiny_zoo):
+    """A whole hid a missing kind (one colour answered to every colour question): the zoo reports each kind."""
+    out, _ = tiny_zoo
+    result = json.loads((out / "llama" / "zoo_result.json").read_text())
+    kinds = ["reading_color", "reading_shape", "reading_size", "reading_position", "reading_yesno"]
+    assert all(0.0 <= result[k] <= 1.0 for k in kinds)
+    assert abs(result["reading_accuracy"] - sum(result[k] for k in kinds) / len(kinds)) < 1e-9
+
+
 def test_toy_fid_is_zero_for_identical_sets_and_grows_with_difference(tiny_zoo):
     from omni.eval.toy import toy_fid
 

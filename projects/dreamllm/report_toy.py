@@ -149,13 +149,16 @@ def _zoo_lines(summaries: list[dict[str, Any]]) -> list[str]:
 
     sd = ", ".join(f"{label} {cell('sd', f't2i_{key}')}" for label, key in
                    (("colour", "color"), ("shape", "shape"), ("size", "size"), ("position", "position")))
+    reading = ", ".join(f"{label} {cell('llama', f'reading_{key}')}" for label, key in
+                        (("colour", "color"), ("shape", "shape"), ("size", "size"), ("position", "position"),
+                         ("yes/no", "yesno")))
     return ["", "## The toy zoo", "", "| model | quality | training |", "|---|---|---|",
             f"| toy CLIP | image→caption top-1 among 432 captions: {cell('clip', 'retrieval_top1')} "
             f"(held-out combinations {cell('clip', 'retrieval_top1_heldout')}) | {cell('clip', 'seconds', 's')} |",
             f"| toy VAE | reconstruction PSNR {cell('vae', 'psnr', 'dB')}; reconstructions keep all 4 attributes "
             f"{cell('vae', 'recon_all')} (shape {cell('vae', 'recon_shape')}) | {cell('vae', 'seconds', 's')} |",
             f"| toy LLaMA | held-out text perplexity {cell('llama', 'test_perplexity', '')}; answers chat questions "
-            f"about its context {cell('llama', 'reading_accuracy')} | {cell('llama', 'seconds', 's')} |",
+            f"about its context {cell('llama', 'reading_accuracy')} ({reading}) | {cell('llama', 'seconds', 's')} |",
             f"| attribute classifier | real held-out images, all 4 right: {cell('classifier', 'all')} "
             f"| {cell('classifier', 'seconds', 's')} |",
             f"| toy SD (UNet) | text→image, all 4 right: {cell('sd', 't2i_all')}; {sd} | {cell('sd', 'seconds', 's')} |",
