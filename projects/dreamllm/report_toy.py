@@ -147,11 +147,9 @@ def _zoo_lines(summaries: list[dict[str, Any]]) -> list[str]:
     def cell(component: str, key: str, unit: str = "%") -> str:
         return _cell([s["components"][component].get(key) for s in summaries], unit)
 
-    sd = ", ".join(f"{label} {cell('sd', f't2i_{key}')}" for label, key in
-                   (("colour", "color"), ("shape", "shape"), ("size", "size"), ("position", "position")))
-    reading = ", ".join(f"{label} {cell('llama', f'reading_{key}')}" for label, key in
-                        (("colour", "color"), ("shape", "shape"), ("size", "size"), ("position", "position"),
-                         ("yes/no", "yesno")))
+    attributes = (("colour", "color"), ("shape", "shape"), ("size", "size"), ("position", "position"))
+    sd = ", ".join(f"{label} {cell('sd', f't2i_{key}')}" for label, key in attributes)
+    reading = ", ".join(f"{label} {cell('llama', f'reading_{key}')}" for label, key in (*attributes, ("yes/no", "yesno")))
     return ["", "## The toy zoo", "", "| model | quality | training |", "|---|---|---|",
             f"| toy CLIP | image→caption top-1 among 432 captions: {cell('clip', 'retrieval_top1')} "
             f"(held-out combinations {cell('clip', 'retrieval_top1_heldout')}) | {cell('clip', 'seconds', 's')} |",
