@@ -9,7 +9,7 @@ tokens/s, images/s and TFLOP/s from counted FLOPs (omni.train.flops), so MFU is 
 peak (and, on a known GPU, against its datasheet peak too). On a GPU add "training.bf16=true".
 
   python scripts/bench_train.py --packing --config projects/dreamllm/configs/toy/stage2_igpt.py --data_root data \
-      "model.init_from='work_dirs/toy/stage1_creation'"
+      "model.init_from='work_dirs/toy/stage1_comprehension'" "model.merge_from=[]"
 
 `--packing`: the same config's loop with padded batches, then with packed ones (`data.packing=true`), then packed
 into rows no wider than the longest sample (`data.pack_to_longest=true`): the padding fraction (pad tokens / all
@@ -106,7 +106,8 @@ COMPILE = {"eager": [], "compiled per block": ["training.compile=true"]}
 # the toy recipe's mixtures, each started from the outputs of the stages before it (scripts/toyworld_recipe.sh)
 SUITE = {
     "stage II (stories + pairs)": ("projects/dreamllm/configs/toy/stage2_igpt.py",
-                                   lambda runs: [f"model.init_from='{runs}/stage1_creation'"]),
+                                   lambda runs: [f"model.init_from='{runs}/stage1_comprehension'",
+                                                 f"model.merge_from=['{runs}/stage1_creation']"]),
     "stage III (VQA, instructions, stories, chats)": ("projects/dreamllm/configs/toy/stage3_sft.py",
                                                       lambda runs: [f"model.init_from='{runs}/stage2_igpt'"]),
 }
@@ -124,11 +125,9 @@ def suite(runs: str, data_root: str, overrides: list[str], steps: int, warmup: i
         figures[name] = compare_packing(config, [*data, *stage_overrides(runs)], steps, warmup)
     zoo = json.loads((Path(runs) / "recipe.json").read_text())["zoo"]
     from_zoo = [f"model.config.zoo_dir='{zoo}'", f"model.tokenizer_name_or_path='{zoo}/llama'"]
-    # stage I creation starts from comprehension with its LoRA adapters folded in, as the recipe runs it
-    for stage, start in (("stage1_comprehension", from_zoo),
-                         ("stage1_creation", [f"model.init_from='{runs}/stage1_comprehension_merged'"])):
+    for stage in ("stage1_comprehension", "stage1_creation"):
         figures[f"feature cache, {stage}"] = compare(
-            "frozen-feature cache", f"projects/dreamllm/configs/toy/{stage}.py", [*data, *start], FEATURE_CACHE,
+            "frozen-feature cache", f"projects/dreamllm/configs/toy/{stage}.py", [*data, *from_zoo], FEATURE_CACHE,
             steps, warmup)
     config, stage_overrides = SUITE["stage II (stories + pairs)"]
     figures["compile, stage II"] = compare("per-block torch.compile", config, [*data, *stage_overrides(runs)], COMPILE,

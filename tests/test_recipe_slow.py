@@ -29,10 +29,8 @@ DATA = Path(os.environ.get("OMNI_DATA_ROOT", ROOT / "data"))  # the toy world th
 def results():
     if not os.environ.get("OMNI_REUSE_RECIPE"):
         subprocess.run(["bash", "scripts/toyworld_recipe.sh"], cwd=ROOT, check=True, timeout=2 * 3600)
-    from projects.dreamllm.report_toy import stage1_eval
-
     load = lambda path: json.loads(path.read_text())  # noqa: E731
-    return {"sd": load(RUNS / "toy_sd/eval/eval.json"), "stage1": load(stage1_eval(RUNS) / "eval.json"),
+    return {"sd": load(RUNS / "toy_sd/eval/eval.json"), "stage1": load(RUNS / "stage1_comprehension/eval/eval.json"),
             "final": load(RUNS / "stage3_sft/eval/eval.json"), "zoo": load(ZOO / "zoo_summary.json")}
 
 

@@ -152,26 +152,6 @@ def test_reading_corpus_states_the_answer_in_the_context():
                 assert f" {answer} " in f" {stated} "
                 asked += 1
     assert asked > len(chats)  # several questions per stated scene
-    assert all("What color is the shape?" in chat for chat in chats)  # colour, the skill that came by chance
-
-
-def test_chat_answers_weigh_more_in_the_toy_llm_loss():
-    """The reading skill is a sliver of the text: the answers' tokens are found exactly and weighted in the loss."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from omni.zoo.toy.llm import chat_answer_tokens, lm_loss
-
-    start, end = 7, 2  # "ASSISTANT:" and "</s>"
-    ids = torch.tensor([[1, 5, 7, 9, 2, 5, 7, 8, 9, 2, 0, 0]])
-    assert chat_answer_tokens(ids, start, end)[0].tolist() == [0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0]
-    mask = (ids != 0).long()
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(LlamaConfig(vocab_size=12, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                                         num_attention_heads=2, num_key_value_heads=2))
-    plain = lm_loss(model, ids, mask)
-    assert torch.allclose(lm_loss(model, ids, mask, torch.ones_like(ids, dtype=torch.float)), plain)
-    weights = 1 + 3 * chat_answer_tokens(ids, start, end).float()
-    assert not torch.allclose(lm_loss(model, ids, mask, weights), plain)
 
 
 def test_reading_accuracy_is_reported_per_kind_of_question(tiny_zoo):
@@ -285,17 +265,3 @@ def test_part_of_the_zoo_builds_alone_with_what_it_depends_on(toy_data, tmp_path
     added = build_toy_zoo(tmp_path / "zoo", toy_data, scale="tiny", workers=1, progress=False, only=("classifier",))
     assert set(added["components"]) == {"llama", "classifier"} and added["seconds"] == summary["seconds"]
     assert [b["components"] for b in added["later_builds"]] == [["classifier"]]
-
-
-def test_report_reads_stage_one_where_the_recipe_evaluated_it(tmp_path):
-    """Stage I creation's folder holds the whole stage I model (it starts from comprehension): evaluated there; a recipe
-    that ran the two halves side by side evaluated comprehension's folder with creation merged in."""
-    from projects.dreamllm.report_toy import stage1_eval
-
-    (tmp_path / "stage1_comprehension" / "eval").mkdir(parents=True)
-    (tmp_path / "stage1_comprehension" / "eval" / "eval.json").write_text("{}")
-    assert stage1_eval(tmp_path) == tmp_path / "stage1_comprehension" / "eval"
-    (tmp_path / "stage1_creation" / "eval").mkdir(parents=True)
-    (tmp_path / "stage1_creation" / "eval" / "eval.json").write_text("{}")
-    assert stage1_eval(tmp_path) == tmp_path / "stage1_creation" / "eval"
-    assert stage1_eval(tmp_path, "s1") == tmp_path / "s1" / "eval"

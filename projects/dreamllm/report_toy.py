@@ -69,19 +69,10 @@ class RecipeRun:
         return cls(folder, Path(zoo or recipe.get("zoo") or "zoo/toy"), recipe.get("seed"), recipe.get("commit"),
                    recipe.get("machine"), times or recipe.get("times") or {})
 
-    def eval_folders(self, stage1: str | None, final: str) -> dict[str, Path]:
+    def eval_folders(self, stage1: str, final: str) -> dict[str, Path]:
         sd = self.folder / "toy_sd" / "eval"  # older recipes evaluated the toy SD into the zoo's folder
         return {"toy SD (baseline)": sd if sd.exists() else self.zoo / "sd" / "eval",
-                "DreamLLM, stage I": stage1_eval(self.folder, stage1), "DreamLLM, stages I–III": self.folder / final / "eval"}
-
-
-def stage1_eval(folder: Path, stage1: str | None = None) -> Path:
-    """Where a recipe run evaluated its stage I model: stage I creation's folder (it started from comprehension, so it
-    holds all of stage I), or comprehension's in recipes that ran the two halves side by side."""
-    if stage1:
-        return folder / stage1 / "eval"
-    chained = folder / "stage1_creation" / "eval"
-    return chained if (chained / "eval.json").exists() else folder / "stage1_comprehension" / "eval"
+                "DreamLLM, stage I": self.folder / stage1 / "eval", "DreamLLM, stages I–III": self.folder / final / "eval"}
 
 
 # unit → (scale, format, suffix) of a figure
@@ -172,7 +163,7 @@ def _zoo_lines(summaries: list[dict[str, Any]]) -> list[str]:
             "", f"Zoo wall-clock time: {_cell([s['seconds'] for s in summaries], 's')} (two trainers at a time, one thread each)."]
 
 
-def write_report(runs: list[RecipeRun], out: Path, stage1: str | None = None, final: str = "stage3_sft") -> Path:
+def write_report(runs: list[RecipeRun], out: Path, stage1: str = "stage1_comprehension", final: str = "stage3_sft") -> Path:
     folders = [run.eval_folders(stage1, final) for run in runs]
     columns = list(folders[0])
     results = {name: [_load(f[name] / "eval.json") or {} for f in folders] for name in columns}
@@ -229,8 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", nargs="+", default=["work_dirs/toy"],
                         help="one recipe run folder, or several (one per seed): mean and range per figure")
     parser.add_argument("--zoo", help="the zoo of every run (default: what each run's recipe.json names, else zoo/toy)")
-    parser.add_argument("--stage1", help="the run evaluated as 'after stage I' (default: stage1_creation, or "
-                        "stage1_comprehension in older recipes)")
+    parser.add_argument("--stage1", default="stage1_comprehension", help="the run evaluated as 'after stage I'")
     parser.add_argument("--final", default="stage3_sft")
     parser.add_argument("--out", help="default: report.md in the first run's folder")
     parser.add_argument("--times", help="JSON file of {step: seconds} (default: each run's recipe.json)")

@@ -58,9 +58,8 @@ def _run(name: str, out: str, data_root: str, scale: str, seed: int, progress: b
 # latents, so a retrained CLIP or VAE must retrain it too
 DEPENDS_ON = {"sd": ("clip", "vae")}
 # a trainer's fix that its settings do not show: a component cached by an earlier revision is trained again
-# (siglip 2: the sigmoid loss's temperature and bias start where the SigLIP paper starts them, not at zero;
-# llama 2: every reading chat asks the colour, "bind" documents, answers weighted in the loss)
-TRAINER_REVISIONS = {"siglip": 2, "llama": 2}
+# (siglip 2: the sigmoid loss's temperature and bias start where the SigLIP paper starts them, not at zero)
+TRAINER_REVISIONS = {"siglip": 2}
 
 
 def _stamp(name: str, scale: str, seed: int) -> dict[str, Any]:

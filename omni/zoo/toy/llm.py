@@ -24,12 +24,8 @@ from omni.data.toyworld.world import CAPTION_PROMPTS, random_scene
 from omni.models.presets import llama_config
 from omni.zoo.toy.common import fit, write_result
 
-# answer_weight: a chat answer's tokens count that many times in the loss (the reading skill is a sliver of the text);
-# 8,000 steps: with 5,000 one seed of four still read position at 58% (docs/toyworld.md, session 15)
-SCALES = {"full": {"hidden": 256, "layers": 4, "heads": 4, "steps": 8000, "batch": 32, "docs": 40000, "corpus": 3,
-                   "batches": "by_length", "answer_weight": 4.0},
-          "tiny": {"hidden": 32, "layers": 1, "heads": 2, "steps": 10, "batch": 8, "docs": 200, "corpus": 3,
-                   "batches": "by_length", "answer_weight": 4.0}}
+SCALES = {"full": {"hidden": 256, "layers": 4, "heads": 4, "steps": 5000, "batch": 32, "docs": 40000, "corpus": 3, "batches": "by_length"},
+          "tiny": {"hidden": 32, "layers": 1, "heads": 2, "steps": 10, "batch": 8, "docs": 200, "corpus": 3, "batches": "by_length"}}
 
 
 def reading_chat(caption: str, turns: list[tuple[str, str]]) -> str:
@@ -43,13 +39,9 @@ def reading_chat(caption: str, turns: list[tuple[str, str]]) -> str:
     return chat
 
 
-# shares of the pretraining text; the reading kinds are what let a frozen LLM be taught to read images in stage I.
-# Colour is the one that came late and by chance (with chats asking 2-5 random kinds, one seed's LLaMA of three
-# answered "black" to every colour question, and stage I then never read colour from an image): every chat asks the
-# colour, "bind" documents name it again after the scene, and answers weigh more in the loss (docs/toyworld.md).
+# shares of the pretraining text; the reading kinds are what let a frozen LLM be taught to read images in stage I
 READING_KINDS = ["color", "shape", "size", "position", "yes/no"]
-CORPUS_MIX = {"story": 0.25, "there_is": 0.05, "caption": 0.1, "instruction": 0.1, "describe": 0.1, "chat": 0.3,
-              "bind": 0.1}
+CORPUS_MIX = {"story": 0.25, "there_is": 0.1, "caption": 0.1, "instruction": 0.1, "describe": 0.2, "chat": 0.25}
 
 
 def toy_document(kind: str, rng: random.Random) -> str:
@@ -65,18 +57,13 @@ def toy_document(kind: str, rng: random.Random) -> str:
         return instruction(scene, rng)
     if kind == "describe":
         return f"There is {caption}. {rng.choice(CAPTION_PROMPTS)} {caption}"
-    if kind == "bind":
-        return f"There is {caption}. The {scene.shape} is {scene.color}."
-    others = [k for k in READING_KINDS if k != "color"]
-    kinds = ["color", *rng.sample(others, rng.randint(1, len(others)))]  # the colour and 1-4 others, in any order
-    rng.shuffle(kinds)
+    kinds = rng.sample(READING_KINDS, rng.randint(2, len(READING_KINDS)))
     return reading_chat(caption, [vqa(scene, rng, kind) for kind in kinds])
 
 
 def toy_documents(n: int, seed: int, mix: dict[str, float] | None = None) -> list[str]:
     """The pretraining text of the toy LLM: stories, captions with and without "There is", drawing instructions,
-    and reading comprehension (a scene stated, then described again, its shape's colour named, or asked about in a
-    chat turn)."""
+    and reading comprehension (a scene stated, then described again or asked about in a chat turn)."""
     rng = random.Random(f"llm-{seed}")
     kinds, weights = zip(*(mix or CORPUS_MIX).items())
     return [toy_document(rng.choices(kinds, weights)[0], rng) for _ in range(n)]
@@ -113,31 +100,10 @@ def tokenize(tokenizer: Any, docs: list[str]) -> tuple[torch.Tensor, torch.Tenso
     return ids, mask
 
 
-def chat_answer_tokens(ids: torch.Tensor, answer_start: int, answer_end: int) -> torch.Tensor:
-    """True on an assistant's answer: the tokens after `ASSISTANT:` up to and including the `</s>` that ends it.
-
-    Found from the token ids: the toy LLaMA's corpus is plain text, without the label masks the chat datasets carry
-    (from which `omni.models.base.preference.answer_tokens` reads an MLLM's answers)."""
-    index = torch.arange(ids.shape[1]).expand_as(ids)
-    last_start = torch.where(ids == answer_start, index, -1).cummax(-1).values
-    last_end = torch.where(ids == answer_end, index, -1).cummax(-1).values
-    inside = torch.zeros_like(ids, dtype=torch.bool)
-    inside[:, 1:] = (last_start > last_end)[:, :-1]
-    return inside
-
-
-def lm_loss(model: LlamaForCausalLM, ids: torch.Tensor, mask: torch.Tensor,
-            weights: torch.Tensor | None = None) -> torch.Tensor:
-    """Next-token cross-entropy, each predicted token weighted by `weights` (per input token) if given, normalised by
-    the number of predicted tokens (a weight of 4 gives that token four tokens' worth of gradient)."""
+def lm_loss(model: LlamaForCausalLM, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1]
     labels = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
-    if weights is None:
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
-    losses = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100,
-                             reduction="none")
-    valid = (labels.reshape(-1) != -100).float()
-    return (losses * weights[:, 1:].reshape(-1) * valid).sum() / valid.sum()
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100)
 
 
 def train_llm(tokenizer_dir: str | Path, out: str | Path, scale: str = "full", seed: int = 0, progress: bool = True,
@@ -151,15 +117,10 @@ def train_llm(tokenizer_dir: str | Path, out: str | Path, scale: str = "full", s
     model = LlamaForCausalLM(LlamaConfig(**{k: v for k, v in config.items() if k != "model_type"}))
     ids, mask = tokenize(tokenizer, toy_documents(s["docs"], seed))
     test_ids, test_mask = tokenize(tokenizer, toy_documents(max(50, s["docs"] // 20), seed + 1))
-    answer_start = tokenizer(" ASSISTANT:", add_special_tokens=False).input_ids
-    if len(answer_start) != 1:
-        raise ValueError(f"the toy tokenizer splits ' ASSISTANT:' into {answer_start}: it must be one token (rebuild it)")
-    answers = chat_answer_tokens(ids, answer_start[0], tokenizer.eos_token_id)
-    weights = 1 + (s["answer_weight"] - 1) * answers.float()
 
     def step(index: torch.Tensor) -> torch.Tensor:
         width = int(mask[index].sum(-1).max())
-        return lm_loss(model, ids[index, :width], mask[index, :width], weights[index, :width])
+        return lm_loss(model, ids[index, :width], mask[index, :width])
 
     model.train()
     losses = fit("llama", list(model.parameters()), step, len(ids), s["batch"], s["steps"], 1e-3, seed, progress, position,

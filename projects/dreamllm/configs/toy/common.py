@@ -1,10 +1,8 @@
 """DreamLLM on the toy zoo (`python -m omni.zoo build toy`): toy LLaMA, toy CLIP, toy SD; the paper's three stages.
 
 Each stage writes to work_dirs/toy/<stage> and the next starts from there, so the recipe needs no hand-edited paths:
-  stage1_comprehension ─► merge_lora ─► stage1_comprehension_merged ─► stage1_creation ─► stage2_igpt ─► stage3_sft
-(`python -m omni merge_lora --model work_dirs/toy/stage1_comprehension --out work_dirs/toy/stage1_comprehension_merged`;
-or stage1_joint ─► stage2_igpt with init_from changed). The paper's configs run the two stage I halves side by side
-with the LLM frozen, and stage II merges them (`model.merge_from`).
+  stage1_comprehension ─┐
+  stage1_creation ──────┴─► stage2_igpt ─► stage3_sft        (or stage1_joint ─► stage2_igpt with init_from changed)
 """
 
 from omni.config import LazyCall as L
