@@ -11,7 +11,8 @@ peak (and, on a known GPU, against its datasheet peak too). On a GPU add "traini
   python scripts/bench_train.py --packing --config projects/dreamllm/configs/toy/stage2_igpt.py --data_root data \
       "model.init_from='work_dirs/toy/stage1_comprehension'" "model.merge_from=[]"
 
-`--packing`: the same config's loop with padded batches, then with packed ones (`data.packing=true`), then packed
+`--packing`: the same config's loop with padded batches, then with packed ones (`data.packing=true`) through
+transformers' block-diagonal mask, through the kernel packed training picks (per-sample SDPA on a CPU), then packed
 into rows no wider than the longest sample (`data.pack_to_longest=true`): the padding fraction (pad tokens / all
 tokens) and the real (non-pad) tokens per second of each, and their ratio.
 
@@ -28,6 +29,7 @@ alternating.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import tempfile
@@ -37,6 +39,7 @@ from pathlib import Path
 import torch
 from omegaconf import OmegaConf
 
+import omni.train.run as run_module
 from omni.config import load_config
 from omni.train.arguments import Arguments
 from omni.train.flops import peak_flops
@@ -69,15 +72,35 @@ def run(config: str, overrides: list[str], steps: int, warmup: int) -> dict[str,
     return {key: statistics.median(r[key] for r in rows) for key in keys}
 
 
+@contextlib.contextmanager
+def transformers_block_mask():
+    """Packed rows through transformers' own fallback (SDPA with a dense block-diagonal mask) instead of the kernel
+    `attention_for_packing` picks: the baseline the per-sample CPU attention is measured against."""
+    chosen = run_module.attention_for_packing
+    run_module.attention_for_packing = lambda configured, device, *args: configured
+    try:
+        yield
+    finally:
+        run_module.attention_for_packing = chosen
+
+
+PACKING = {"padded": ["data.packing=false"], "packed, block mask": ["data.packing=true"],
+           "packed": ["data.packing=true"], "packed ≤ longest": ["data.packing=true", "data.pack_to_longest=true"]}
+
+
 def compare_packing(config: str, overrides: list[str], steps: int, warmup: int) -> dict[str, dict[str, float]]:
-    variants = {"padded": ["data.packing=false"], "packed": ["data.packing=true"],
-                "packed ≤ longest": ["data.packing=true", "data.pack_to_longest=true"]}
-    results = {name: run(config, [*overrides, *flags], steps, warmup) for name, flags in variants.items()}
+    """Padded batches, then packed rows three ways: through transformers' block-diagonal mask, through the kernel
+    training picks (`attention_for_packing`: per-sample SDPA on a CPU, varlen on a GPU), and in rows no wider than
+    the longest sample."""
+    results = {}
+    for name, flags in PACKING.items():
+        with transformers_block_mask() if name == "packed, block mask" else contextlib.nullcontext():
+            results[name] = run(config, [*overrides, *flags], steps, warmup)
     print(f"{config}: {steps} steps, medians after {warmup}")
-    print(f"{'batches':<17} {'padding':>8} {'s/step':>8} {'real tokens/s':>14}")
+    print(f"{'batches':<19} {'padding':>8} {'s/step':>8} {'real tokens/s':>14}")
     for name, r in results.items():
-        print(f"{name:<17} {r['padding_fraction']:>8.1%} {r['step_time']:>8.3f} {r['tokens_per_s']:>14.0f}")
-    for name in ("packed", "packed ≤ longest"):
+        print(f"{name:<19} {r['padding_fraction']:>8.1%} {r['step_time']:>8.3f} {r['tokens_per_s']:>14.0f}")
+    for name in list(PACKING)[1:]:
         print(f"real tokens/s, {name} / padded: {results[name]['tokens_per_s'] / results['padded']['tokens_per_s']:.2f}")
     return results
 

@@ -10,6 +10,7 @@ from omni.constants import IGNORE_INDEX
 from omni.data.builders import SequenceBuilder
 from omni.data.collator import DataCollator
 from omni.data.packing import pack, padding_fraction, plan_rows
+from omni.models.base.packed_attention import SEGMENT_ATTENTION, sample_spans
 from omni.models.trainable import set_trainable
 
 CAPTIONS = ["a small red circle at the top", "a large blue square on the left side of the picture",
@@ -56,7 +57,9 @@ def _run(model, batch, seed=1):
     return out, grads
 
 
-def test_packed_equals_unpacked_sample_by_sample(tiny_model, toy_tokenizer):
+@pytest.mark.parametrize("attn", ["sdpa", SEGMENT_ATTENTION])
+def test_packed_equals_unpacked_sample_by_sample(attn, tiny_model, toy_tokenizer):
+    """With transformers' block-diagonal SDPA mask, and with the per-sample SDPA that packed training uses on a CPU."""
     set_trainable(tiny_model, ["*"])
     samples = samples_for(tiny_model, toy_tokenizer)
     packed_collator = DataCollator(toy_tokenizer.pad_token_id, pack_max_tokens=tiny_model.config.model_max_length)
@@ -68,6 +71,7 @@ def test_packed_equals_unpacked_sample_by_sample(tiny_model, toy_tokenizer):
     # the same samples, padded, in the packed order (so the diffusion noise goes to the same images)
     padded = DataCollator(toy_tokenizer.pad_token_id)([samples[i] for i in order])
     assert padding_fraction(packed["attention_mask"]) < padding_fraction(padded["attention_mask"])
+    tiny_model.llm.set_attn_implementation(attn)  # the padded batch runs through it too: SDPA with its mask
     a, grads_a = _run(tiny_model, packed)
     b, grads_b = _run(tiny_model, padded)
     assert torch.allclose(a.lm_loss, b.lm_loss, atol=1e-5) and torch.allclose(a.vm_loss, b.vm_loss, atol=1e-5)
@@ -119,11 +123,12 @@ def test_preference_pairs_are_not_packed():
     assert "position_ids" not in batch and batch["input_ids"].shape == (2, 3)
 
 
-@pytest.mark.parametrize("attn", ["sdpa", "eager", "flex_attention"])
+@pytest.mark.parametrize("attn", ["sdpa", "eager", "flex_attention", SEGMENT_ATTENTION])
 def test_isolation_holds_for_each_attention_implementation(attn, toy_tokenizer):
     """The packed mask comes from transformers' position-based detection, which needs no cache (use_cache=False, as
-    the model's training forward passes): check it in the CPU implementations, and in flex attention's block mask,
-    which packed training uses on a GPU without flash-attn (its forward runs on a CPU; its backward does not)."""
+    the model's training forward passes): check it in the CPU implementations, in flex attention's block mask,
+    which packed training uses on a GPU without flash-attn (its forward runs on a CPU; its backward does not), and in
+    the per-sample SDPA that packed training uses on a CPU (its samples found from the same positions)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
@@ -142,7 +147,8 @@ def test_isolation_holds_for_each_attention_implementation(attn, toy_tokenizer):
 def test_packed_training_picks_a_kernel_that_skips_other_samples_on_a_gpu():
     from omni.models.base.llm import attention_for_packing
 
-    assert attention_for_packing("sdpa", "cpu") == "sdpa"  # block-diagonal mask; flex has no CPU backward
+    assert attention_for_packing("sdpa", "cpu") == SEGMENT_ATTENTION  # flex has no CPU backward
+    assert attention_for_packing("eager", "cpu") == "eager"
     assert attention_for_packing("sdpa", "cuda", flash_available=True) == "flash_attention_2"
     assert attention_for_packing("sdpa", "cuda", flash_available=False) == "flex_attention"
     assert attention_for_packing("eager", "cuda", flash_available=True) == "eager"  # a deliberate choice is kept
@@ -155,3 +161,27 @@ def test_rows_can_stay_within_the_longest_sample():
     narrow = DataCollator(0, pack_max_tokens=64, pack_to_longest=True)(samples)
     assert wide["input_ids"].shape == (1, 29)
     assert narrow["input_ids"].shape == (3, 10) and int(narrow["attention_mask"].sum()) == 29
+
+
+def test_per_sample_attention_keeps_sdpa_for_padded_batches_and_decoding():
+    """A model switched to the per-sample attention for a packed run still pads, caches and decodes as with SDPA: the
+    padding mask goes to SDPA (left padding included), and a decoding step with a cache is SDPA's own."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    assert sample_spans(torch.tensor([[0, 1, 2, 0, 1, 0], [0, 1, 2, 3, 4, 5]])) == [[(0, 3), (3, 5), (5, 6)], [(0, 6)]]
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, pad_token_id=0)
+    sdpa = LlamaForCausalLM(config).eval()
+    segments = LlamaForCausalLM(config).eval()
+    segments.load_state_dict(sdpa.state_dict())
+    segments.set_attn_implementation(SEGMENT_ATTENTION)
+    ids = torch.randint(1, 64, (2, 9))
+    mask = torch.ones_like(ids)
+    mask[0, :3] = 0  # left padding
+    with torch.no_grad():
+        assert torch.allclose(segments(input_ids=ids, attention_mask=mask).logits,
+                              sdpa(input_ids=ids, attention_mask=mask).logits, atol=1e-5)
+        made = segments.generate(ids, attention_mask=mask, max_new_tokens=5, do_sample=False, pad_token_id=0)
+        assert torch.equal(made, sdpa.generate(ids, attention_mask=mask, max_new_tokens=5, do_sample=False,
+                                               pad_token_id=0))

@@ -7,6 +7,7 @@ import importlib.util
 import torch
 from transformers import AutoModelForCausalLM, PreTrainedConfig, PreTrainedModel
 
+from omni.models.base.packed_attention import SEGMENT_ATTENTION
 from omni.models.zoo import resolve_model_path
 
 
@@ -29,10 +30,13 @@ def attention_for_packing(configured: str, device: torch.device | str, flash_ava
 
     On CUDA, with the default SDPA configured: flash-attention 2 when flash-attn imports (transformers' varlen path
     over the samples' boundaries), else torch's flex attention (a block mask from the same boundaries: fully masked
-    blocks are skipped). On a CPU SDPA stays, with transformers' block-diagonal causal mask (flex attention has no CPU
-    backward). An implementation other than SDPA was chosen on purpose and is kept."""
-    if torch.device(device).type != "cuda" or configured != "sdpa":
+    blocks are skipped). On a CPU, SDPA over each sample's span in turn (`packed_attention`): flex attention has no
+    CPU backward, and transformers' block-diagonal mask computes every sample against every other. An implementation
+    other than SDPA was chosen on purpose and is kept."""
+    if configured != "sdpa":
         return configured
+    if torch.device(device).type != "cuda":
+        return SEGMENT_ATTENTION
     if flash_available is None:
         flash_available = importlib.util.find_spec("flash_attn") is not None
     return "flash_attention_2" if flash_available else "flex_attention"
