@@ -199,22 +199,24 @@ def single(config: str, out: Path, data_root: Path, *overrides: str) -> subproce
 
 def test_accumulation_and_checkpointing_do_not_change_the_losses(toy_data, tmp_path):
     """One process, the same samples: a batch of 4, two micro-batches of 2, with activation checkpointing, packed into
-    rows, and with each decoder block compiled; the loss is normalised over the whole accumulated batch, so all five
-    log the same numbers, before and after an update. (Comprehension: the diffusion loss draws its noise per micro-batch, so it cannot repeat exactly.)"""
+    rows (per-sample attention on a CPU), with each decoder block compiled, and both; the loss is normalised over the
+    whole accumulated batch, so all six log the same numbers, before and after an update. (Comprehension: the
+    diffusion loss draws its noise per micro-batch, so it cannot repeat exactly.)"""
     common = ("training.max_steps=2", "training.dataloader_num_workers=0", "training.lr_scheduler_type=constant",
               "training.warmup_ratio=0.0", "training.trainable=['*']")
     runs = {"whole": ("training.per_device_train_batch_size=4",),
             "accumulated": ("training.per_device_train_batch_size=2", "training.gradient_accumulation_steps=2"),
             "checkpointed": ("training.per_device_train_batch_size=4", "training.gradient_checkpointing=true"),
             "packed": ("training.per_device_train_batch_size=4", "data.packing=true"),
-            "compiled": ("training.per_device_train_batch_size=4", "training.compile=true")}
+            "compiled": ("training.per_device_train_batch_size=4", "training.compile=true"),
+            "packed and compiled": ("training.per_device_train_batch_size=4", "data.packing=true", "training.compile=true")}
     logged = {}
     for name, overrides in runs.items():
         result = single("stage1_comprehension.py", tmp_path / name, toy_data, *common, *overrides)
         assert result.returncode == 0, result.stderr[-3000:]
         logged[name] = metrics(tmp_path / name)
     assert all(r["padding_fraction"] < w["padding_fraction"] for r, w in zip(logged["packed"], logged["whole"]))
-    for name in ("accumulated", "checkpointed", "packed", "compiled"):
+    for name in ("accumulated", "checkpointed", "packed", "compiled", "packed and compiled"):
         for key in ("lm_loss", "label_tokens", "grad_norm"):
             assert [r[key] for r in logged[name]] == pytest.approx([r[key] for r in logged["whole"]], rel=1e-4), (name, key)
 

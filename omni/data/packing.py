@@ -9,10 +9,12 @@ the loss normalisers and exact resume do not change) in fewer, fuller rows.
 
 Each sample's positions restart at 0 (RoPE sees what it would see alone), and the label of each sample's first token
 is ignored (it would be predicted from the previous sample's last token). Isolation comes from the positions:
-given `position_ids` and no attention mask, transformers derives the packed-sequence mask from where positions
-restart: on a CPU (and with SDPA or eager attention anywhere) a block-diagonal causal mask, with flash-attention 2 the
-varlen kernel over the same boundaries (`find_packed_sequence_indices`, `_flash_attention_forward`). Only without a
-KV cache: the decoder must run with `use_cache=False`, as the training forward does. Padding at the
+given `position_ids` and no attention mask, the samples are found where positions restart. Packed training picks the
+attention for the device (`omni.models.base.llm.attention_for_packing`): on a CPU SDPA over each sample's span in
+turn (`omni.models.base.packed_attention`), with flash-attention 2 the varlen kernel over the same boundaries
+(`find_packed_sequence_indices`, `_flash_attention_forward`), with flex attention a block mask; plain SDPA or eager
+attention get transformers' dense block-diagonal causal mask. Only without a KV cache: the decoder must run with
+`use_cache=False`, as the training forward does. Padding at the
 end of a row is a segment of its own that no real token attends to. The model (`OmniForCausalLM.forward`) sees
 `position_ids` in the batch and passes no attention mask to the LLM; the batch's `attention_mask` still marks the
 real tokens, for counting.
