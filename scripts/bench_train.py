@@ -69,7 +69,12 @@ def run(config: str, overrides: list[str], steps: int, warmup: int) -> dict[str,
         train(args)
         rows = [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines()][warmup:]
     keys = ("step_time", "tokens_per_s", "images_per_s", "tflops_per_device", "padding_fraction")
-    return {key: statistics.median(r[key] for r in rows) for key in keys}
+    medians = {key: statistics.median(r[key] for r in rows) for key in keys}
+    # batches of different sizes: the median step and the median tokens/s come from different steps, so the ratio of
+    # two loops' speeds is taken from all their tokens over all their seconds
+    medians["tokens_per_s_overall"] = (sum(r["tokens_per_s"] * r["step_time"] for r in rows)
+                                       / sum(r["step_time"] for r in rows))
+    return medians
 
 
 @contextlib.contextmanager
@@ -88,20 +93,25 @@ PACKING = {"padded": ["data.packing=false"], "packed, block mask": ["data.packin
            "packed": ["data.packing=true"], "packed ≤ longest": ["data.packing=true", "data.pack_to_longest=true"]}
 
 
-def compare_packing(config: str, overrides: list[str], steps: int, warmup: int) -> dict[str, dict[str, float]]:
+def compare_packing(config: str, overrides: list[str], steps: int, warmup: int,
+                    repeats: int = 1) -> dict[str, dict[str, float]]:
     """Padded batches, then packed rows three ways: through transformers' block-diagonal mask, through the kernel
     training picks (`attention_for_packing`: per-sample SDPA on a CPU, varlen on a GPU), and in rows no wider than
-    the longest sample."""
-    results = {}
-    for name, flags in PACKING.items():
-        with transformers_block_mask() if name == "packed, block mask" else contextlib.nullcontext():
-            results[name] = run(config, [*overrides, *flags], steps, warmup)
-    print(f"{config}: {steps} steps, medians after {warmup}")
-    print(f"{'batches':<19} {'padding':>8} {'s/step':>8} {'real tokens/s':>14}")
+    the longest sample. With `repeats`, the four runs go round that many times, alternating, and each figure is the
+    median over the rounds: a shared machine drifts by more than the differences measured here."""
+    rounds: dict[str, list[dict[str, float]]] = {name: [] for name in PACKING}
+    for _ in range(repeats):
+        for name, flags in PACKING.items():
+            with transformers_block_mask() if name == "packed, block mask" else contextlib.nullcontext():
+                rounds[name].append(run(config, [*overrides, *flags], steps, warmup))
+    results = {name: {key: statistics.median(r[key] for r in runs) for key in runs[0]} for name, runs in rounds.items()}
+    print(f"{config}: {steps} steps, medians after {warmup}" + (f", median of {repeats} rounds" if repeats > 1 else ""))
+    print(f"{'batches':<19} {'padding':>8} {'s/step':>8} {'real tokens/s':>14}  (all tokens / all seconds)")
     for name, r in results.items():
-        print(f"{name:<19} {r['padding_fraction']:>8.1%} {r['step_time']:>8.3f} {r['tokens_per_s']:>14.0f}")
+        print(f"{name:<19} {r['padding_fraction']:>8.1%} {r['step_time']:>8.3f} {r['tokens_per_s_overall']:>14.0f}")
+    padded = results["padded"]["tokens_per_s_overall"]
     for name in list(PACKING)[1:]:
-        print(f"real tokens/s, {name} / padded: {results[name]['tokens_per_s'] / results['padded']['tokens_per_s']:.2f}")
+        print(f"real tokens/s, {name} / padded: {results[name]['tokens_per_s_overall'] / padded:.2f}")
     return results
 
 
@@ -136,7 +146,8 @@ SUITE = {
 }
 
 
-def suite(runs: str, data_root: str, overrides: list[str], steps: int, warmup: int, out: str | None) -> None:
+def suite(runs: str, data_root: str, overrides: list[str], steps: int, warmup: int, out: str | None,
+          repeats: int = 1) -> None:
     """Packing on both toy mixtures, the frozen-feature cache on both stage I configs, per-block compile on stage II,
     then Omni's stage II step against stock Hugging Face parts; a markdown table. The matmul baseline is skipped:
     these figures are ratios within the suite."""
@@ -145,7 +156,7 @@ def suite(runs: str, data_root: str, overrides: list[str], steps: int, warmup: i
     figures: dict[str, object] = {}
     data = [f"data.data_root='{data_root}'", *overrides]
     for name, (config, stage_overrides) in SUITE.items():
-        figures[name] = compare_packing(config, [*data, *stage_overrides(runs)], steps, warmup)
+        figures[name] = compare_packing(config, [*data, *stage_overrides(runs)], steps, warmup, repeats)
     zoo = json.loads((Path(runs) / "recipe.json").read_text())["zoo"]
     from_zoo = [f"model.config.zoo_dir='{zoo}'", f"model.tokenizer_name_or_path='{zoo}/llama'"]
     for stage in ("stage1_comprehension", "stage1_creation"):
@@ -165,7 +176,7 @@ def suite(runs: str, data_root: str, overrides: list[str], steps: int, warmup: i
         padded = figures[name]["padded"]
         for variant, r in figures[name].items():
             print(f"| {name} | {variant} | {r['padding_fraction']:.1%} | {r['step_time']:.3f} | "
-                  f"{r['tokens_per_s']:,.0f} | {r['tokens_per_s'] / padded['tokens_per_s']:.2f} |")
+                  f"{r['tokens_per_s_overall']:,.0f} | {r['tokens_per_s_overall'] / padded['tokens_per_s_overall']:.2f} |")
     for name, results in figures.items():
         if name.startswith(("feature cache", "compile")):
             base = next(iter(results.values()))
@@ -184,13 +195,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5, help="first steps left out of the medians")
     parser.add_argument("--packing", action="store_true", help="padded against packed batches instead")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="--packing, --suite: alternate the packing variants this many times, medians over them")
     parser.add_argument("--suite", action="store_true",
                         help="packing on the toy stage II and III mixtures and Omni against stock Hugging Face")
     parser.add_argument("--runs", default="work_dirs/toy", help="--suite: the toy recipe's outputs to start from")
     parser.add_argument("--out", default=None, help="--suite: also write the figures to this JSON file")
     args, overrides = parser.parse_known_args()
     if args.suite:
-        suite(args.runs, args.data_root, overrides, args.steps, args.warmup, args.out)
+        suite(args.runs, args.data_root, overrides, args.steps, args.warmup, args.out, args.repeats)
         return
     overrides = [f"data.data_root='{args.data_root}'", *overrides]
     if "tiny" in args.config:
@@ -201,7 +214,7 @@ def main() -> None:
     print(f"device: {torch.cuda.get_device_name() if torch.cuda.is_available() else 'cpu'}, "
           f"threads {torch.get_num_threads()}; matmul baseline {peak / 1e12:.3f} TFLOP/s")
     if args.packing:
-        compare_packing(args.config, overrides, args.steps, args.warmup)
+        compare_packing(args.config, overrides, args.steps, args.warmup, args.repeats)
         return
     results = {name: run(args.config, [*overrides, f"training.frozen_dtype={dtype}"], args.steps, args.warmup)
                for name, dtype in (("frozen fp32", "float32"), ("frozen bf16", "bfloat16"))}
