@@ -69,12 +69,12 @@ def run(config: str, overrides: list[str], steps: int, warmup: int) -> dict[str,
         train(args)
         rows = [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines()][warmup:]
     keys = ("step_time", "tokens_per_s", "images_per_s", "tflops_per_device", "padding_fraction")
-    medians = {key: statistics.median(r[key] for r in rows) for key in keys}
+    figures = {key: statistics.median(r[key] for r in rows) for key in keys}
     # batches of different sizes: the median step and the median tokens/s come from different steps, so the ratio of
     # two loops' speeds is taken from all their tokens over all their seconds
-    medians["tokens_per_s_overall"] = (sum(r["tokens_per_s"] * r["step_time"] for r in rows)
+    figures["tokens_per_s_overall"] = (sum(r["tokens_per_s"] * r["step_time"] for r in rows)
                                        / sum(r["step_time"] for r in rows))
-    return medians
+    return figures
 
 
 @contextlib.contextmanager

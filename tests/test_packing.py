@@ -185,3 +185,25 @@ def test_per_sample_attention_keeps_sdpa_for_padded_batches_and_decoding():
         made = segments.generate(ids, attention_mask=mask, max_new_tokens=5, do_sample=False, pad_token_id=0)
         assert torch.equal(made, sdpa.generate(ids, attention_mask=mask, max_new_tokens=5, do_sample=False,
                                                pad_token_id=0))
+
+
+def test_per_sample_attention_refuses_a_sliding_window_shorter_than_a_sample():
+    """A sliding window no sample reaches changes nothing and is allowed; a shorter one would be dropped silently, so
+    the run stops with a way out (eager attention packs through a dense mask that keeps the window)."""
+    from transformers import MistralConfig, MistralForCausalLM
+
+    a, b = torch.randint(0, 64, (7,)), torch.randint(0, 64, (5,))
+    packed = pack([{"input_ids": a, "labels": a}, {"input_ids": b, "labels": b}], [[0, 1]], 0)
+    for window, fits in ((16, True), (4, False)):
+        torch.manual_seed(0)
+        llm = MistralForCausalLM(MistralConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                                               num_attention_heads=4, num_key_value_heads=2, sliding_window=window,
+                                               attn_implementation=SEGMENT_ATTENTION)).eval()
+        with torch.no_grad():
+            if fits:
+                together = llm.model(input_ids=packed["input_ids"], position_ids=packed["position_ids"],
+                                     use_cache=False).last_hidden_state
+                assert torch.allclose(together[0, :7], llm.model(input_ids=a[None]).last_hidden_state[0], atol=1e-5)
+            else:
+                with pytest.raises(NotImplementedError, match="eager"):
+                    llm.model(input_ids=packed["input_ids"], position_ids=packed["position_ids"], use_cache=False)

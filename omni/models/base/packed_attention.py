@@ -44,17 +44,26 @@ def segment_attention_forward(module: torch.nn.Module, query: torch.Tensor, key:
     if position_ids is None or attention_mask is not None or key.shape[2] != length or length == 1:
         return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
                                       position_ids=position_ids, **kwargs)
+    if kwargs.get("softcap") is not None:  # dropping it would change the model; plain SDPA would mix the samples
+        raise NotImplementedError(f"{SEGMENT_ATTENTION} attention (packed rows on a CPU) has no softcap: set "
+                                  "model.config.attn_implementation='eager' to pack through a dense mask instead")
     groups = getattr(module, "num_key_value_groups", 1)
     key, value = repeat_kv(key, groups), repeat_kv(value, groups)
     if position_ids.shape[0] != query.shape[0]:
         position_ids = position_ids.expand(query.shape[0], -1)
+    spans = sample_spans(position_ids)
+    window = kwargs.get("sliding_window")
+    if window is not None and any(e - s > window for row in spans for s, e in row):
+        raise NotImplementedError(f"{SEGMENT_ATTENTION} attention (packed rows on a CPU) has no sliding window, and a "
+                                  f"sample is longer than this model's ({window}): set "
+                                  "model.config.attn_implementation='eager' to pack through a dense mask instead")
     dropout = dropout if module.training else 0.0
     rows = []
-    for b, spans in enumerate(sample_spans(position_ids)):
+    for b, row in enumerate(spans):
         rows.append(torch.cat([
             F.scaled_dot_product_attention(query[b:b + 1, :, s:e], key[b:b + 1, :, s:e], value[b:b + 1, :, s:e],
                                            dropout_p=dropout, scale=scaling, is_causal=e - s > 1)
-            for s, e in spans], dim=2))
+            for s, e in row], dim=2))
     return torch.cat(rows).transpose(1, 2).contiguous(), None
 
 
