@@ -59,12 +59,14 @@ def segment_attention_forward(module: torch.nn.Module, query: torch.Tensor, key:
                                   "model.config.attn_implementation='eager' to pack through a dense mask instead")
     dropout = dropout if module.training else 0.0
     rows = []
-    for b, row in enumerate(spans):
-        rows.append(torch.cat([
-            F.scaled_dot_product_attention(query[b:b + 1, :, s:e], key[b:b + 1, :, s:e], value[b:b + 1, :, s:e],
-                                           dropout_p=dropout, scale=scaling, is_causal=e - s > 1)
-            for s, e in row], dim=2))
-    return torch.cat(rows).transpose(1, 2).contiguous(), None
+    # unbind and split, not indexing: their backward stacks and concatenates the pieces' gradients once, where a
+    # slice's backward zero-fills a whole-row gradient per sample and adds into it (a fifth of the step, measured)
+    for row_spans, *row in zip(spans, query.unbind(0), key.unbind(0), value.unbind(0), strict=True):
+        sizes = [e - s for s, e in row_spans]
+        pieces = zip(*(tensor.split(sizes, dim=1) for tensor in row), strict=True)
+        rows.append(torch.cat([F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, scale=scaling,
+                                                              is_causal=q.shape[1] > 1) for q, k, v in pieces], dim=1))
+    return torch.stack(rows).transpose(1, 2).contiguous(), None
 
 
 def segment_attention_mask(*args: Any, attention_mask: torch.Tensor | None = None, **kwargs: Any) -> torch.Tensor | None:
