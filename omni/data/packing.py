@@ -4,20 +4,18 @@ A padded batch is as wide as its longest sample, so a stage that mixes 100-token
 spends most of its attention and MLP work on padding. Packing fills rows instead: samples go, whole (an image block
 or a dream block is never split; a sample is never cut), into rows up to a token budget (and optionally an image
 budget per row), balanced longest first into as few rows as the budget allows, so the micro-batch keeps exactly its
-samples (the data positions,
-the loss normalisers and exact resume do not change) in fewer, fuller rows.
+samples (the data positions, the loss normalisers and exact resume do not change) in fewer, fuller rows.
 
 Each sample's positions restart at 0 (RoPE sees what it would see alone), and the label of each sample's first token
-is ignored (it would be predicted from the previous sample's last token). Isolation comes from the positions:
-given `position_ids` and no attention mask, the samples are found where positions restart. Packed training picks the
+is ignored (it would be predicted from the previous sample's last token). Isolation comes from the positions: given
+`position_ids` and no attention mask, the samples are found where positions restart. Packed training picks the
 attention for the device (`omni.models.base.llm.attention_for_packing`): on a CPU SDPA over each sample's span in
 turn (`omni.models.base.packed_attention`), with flash-attention 2 the varlen kernel over the same boundaries
 (`find_packed_sequence_indices`, `_flash_attention_forward`), with flex attention a block mask; plain SDPA or eager
 attention get transformers' dense block-diagonal causal mask. Only without a KV cache: the decoder must run with
-`use_cache=False`, as the training forward does. Padding at the
-end of a row is a segment of its own that no real token attends to. The model (`OmniForCausalLM.forward`) sees
-`position_ids` in the batch and passes no attention mask to the LLM; the batch's `attention_mask` still marks the
-real tokens, for counting.
+`use_cache=False`, as the training forward does. Padding at the end of a row is a segment of its own that no real
+token attends to. The model (`OmniForCausalLM.forward`) sees `position_ids` in the batch and passes no attention
+mask to the LLM; the batch's `attention_mask` still marks the real tokens, for counting.
 """
 
 from __future__ import annotations
