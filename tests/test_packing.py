@@ -13,6 +13,9 @@ from omni.data.packing import pack, padding_fraction, plan_rows
 from omni.models.base.packed_attention import SEGMENT_ATTENTION, sample_spans
 from omni.models.trainable import set_trainable
 
+# a bare decoder (grouped-query attention, two layers) for the attention implementations' own tests
+TINY_LLM = {"vocab_size": 64, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+            "num_attention_heads": 4, "num_key_value_heads": 2}
 CAPTIONS = ["a small red circle at the top", "a large blue square on the left side of the picture",
             "a green triangle", "a tiny yellow star at the bottom right, next to nothing at all"]
 
@@ -132,8 +135,7 @@ def test_isolation_holds_for_each_attention_implementation(attn, toy_tokenizer):
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
-    llm = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                                       num_attention_heads=4, num_key_value_heads=2, attn_implementation=attn)).eval()
+    llm = LlamaForCausalLM(LlamaConfig(**TINY_LLM, attn_implementation=attn)).eval()
     a, b = torch.randint(0, 64, (7,)), torch.randint(0, 64, (5,))
     packed = pack([{"input_ids": a, "labels": a}, {"input_ids": b, "labels": b}], [[0, 1]], 0)
     with torch.no_grad():
@@ -170,8 +172,7 @@ def test_per_sample_attention_keeps_sdpa_for_padded_batches_and_decoding():
 
     assert sample_spans(torch.tensor([[0, 1, 2, 0, 1, 0], [0, 1, 2, 3, 4, 5]])) == [[(0, 3), (3, 5), (5, 6)], [(0, 6)]]
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, pad_token_id=0)
+    config = LlamaConfig(**TINY_LLM, pad_token_id=0)
     sdpa = LlamaForCausalLM(config).eval()
     segments = LlamaForCausalLM(config).eval()
     segments.load_state_dict(sdpa.state_dict())
@@ -196,8 +197,7 @@ def test_per_sample_attention_refuses_a_sliding_window_shorter_than_a_sample():
     packed = pack([{"input_ids": a, "labels": a}, {"input_ids": b, "labels": b}], [[0, 1]], 0)
     for window, fits in ((16, True), (4, False)):
         torch.manual_seed(0)
-        llm = MistralForCausalLM(MistralConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                                               num_attention_heads=4, num_key_value_heads=2, sliding_window=window,
+        llm = MistralForCausalLM(MistralConfig(**{**TINY_LLM, "num_hidden_layers": 1}, sliding_window=window,
                                                attn_implementation=SEGMENT_ATTENTION)).eval()
         with torch.no_grad():
             if fits:

@@ -10,7 +10,7 @@ from omni.train.training_args import TrainingArguments
 
 @dataclass
 class ModelArguments:
-    config: Any = None  # a LazyCall producing an OmniConfig (or a subclass: DreamLLMConfig); None with init_from
+    config: Any = None  # a LazyCall producing an OmniConfig (or a specialisation's subclass); None with init_from
     tokenizer_name_or_path: Optional[str] = None  # local directory or model zoo name
     init_from: Optional[str] = None  # a previous stage's output directory (save_pretrained folder)
     merge_from: list[str] = field(default_factory=list)  # runs whose trained parameters are copied in (stage I parts)
