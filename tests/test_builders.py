@@ -168,6 +168,23 @@ def test_pair_sample_images_follow_the_mode(builder, tiny_model):
     assert torch.equal(sample["labels"][-1:], torch.tensor([builder.tokenizer.eos_token_id]))
 
 
+def test_a_creation_pair_learns_its_caption_unless_told_not_to(builder, tiny_model):
+    """DreamLLM learns all text; without the caption loss only `<dream>`, its start and `</s>` are learnt, and the
+    inputs are the same (the caption is still the image's condition)."""
+    pair = {"kind": "pair", "image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k"}
+    caption_ids = builder.text_ids(pair["text"])
+    learnt = {}
+    for flag in (True, False):
+        transform = MultimodalTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess,
+                                        creation_caption_loss=flag)
+        learnt[flag] = transform(pair)
+    assert torch.equal(learnt[True]["input_ids"], learnt[False]["input_ids"])
+    with_caption = [t for t in learnt[True]["labels"].tolist() if t != IGNORE_INDEX]
+    without = [t for t in learnt[False]["labels"].tolist() if t != IGNORE_INDEX]
+    assert with_caption[:len(caption_ids)] == caption_ids
+    assert without == [builder.ids[DREAM], builder.ids[DREAM_START], builder.tokenizer.eos_token_id]
+
+
 def test_mm1_mixture_with_text_only_documents(toy_data, builder):
     """MM1's 45:45:10 caption:interleaved:text mixture as weights, and the same proportions given as sizes."""
     names = ["toyworld_pairs", "toyworld_interleaved", "toyworld_text"]

@@ -41,6 +41,9 @@ class DataArguments:
     shuffle_buffer: int = 1000
     # stage III: interleaved documents that carry an instruction become [user: instruction, assistant: document]
     documents_as_instructions: bool = False
+    # whether a pair trained as creation (caption → image) also learns its caption as text; DreamLLM learns all text,
+    # which is moot while the LLM is frozen; off, the caption is only the image's condition (docs/toyworld.md)
+    creation_caption_loss: bool = True
     # every batch from one dataset of the mixture (same shares): no short pair padded to a long document's length
     batch_by_source: bool = False
     # at most this many images (seen + created) per batch; samples beyond it are left out of the batch and counted

@@ -31,7 +31,8 @@ logger = get_logger(__name__)
 def build_dataset(args: Arguments, model: Any, tokenizer: Any):
     transform = MultimodalTransform.for_model(model, tokenizer, args.data.mode, prompts=tuple(args.data.prompts),
                                               seed=args.training.seed,
-                                              documents_as_instructions=args.data.documents_as_instructions)
+                                              documents_as_instructions=args.data.documents_as_instructions,
+                                              creation_caption_loss=args.data.creation_caption_loss)
     args.data.register_files()
     return DataManager.build(args.data.datasets, args.data.weights, args.data.data_root, transform,
                              seed=args.training.seed, shuffle_buffer=args.data.shuffle_buffer,

@@ -184,16 +184,18 @@ class SequenceBuilder:
         self.add_text(seq, " " + caption, learn=True)
         return self.finish(seq)
 
-    def creation_prompt(self, caption: str, image: Any = None) -> Sequence:
-        """Caption then the dream block: the sequence whose dream-query states condition the image."""
+    def creation_prompt(self, caption: str, image: Any = None, learn_caption: bool = True) -> Sequence:
+        """Caption then the dream block: the sequence whose dream-query states condition the image. The caption is
+        learnt as DreamLLM's interleaved modelling learns all text; `learn_caption=False` makes the pair a purely
+        conditional task (the caption a given), which matters only when the LLM trains beside the image loss."""
         seq = self.start()
         keep = self.model_max_length - 1 - self.dream_block_length - 1
-        seq.add(self.text_ids(caption)[:max(keep, 0)], learn=True)
+        seq.add(self.text_ids(caption)[:max(keep, 0)], learn=learn_caption)
         self.add_dream(seq).dream_images.append(image)
         return seq
 
-    def creation(self, caption: str, image: Any = None) -> Sequence:
-        return self.finish(self.creation_prompt(caption, image))
+    def creation(self, caption: str, image: Any = None, learn_caption: bool = True) -> Sequence:
+        return self.finish(self.creation_prompt(caption, image, learn_caption))
 
     # ---- interleaved documents ----------------------------------------------------------------------------------
     def interleaved(self, texts: list[str], images: list[Any], matched_text_index: list[int],

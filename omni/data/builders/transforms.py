@@ -24,7 +24,7 @@ class MultimodalTransform:
 
     def __init__(self, builder: SequenceBuilder, mode: str = "mixed", vision_preprocess: Any = None,
                  head_preprocess: Any = None, prompts: tuple[str, ...] = ("Describe the image.",), drop_prob: float = 0.0,
-                 seed: int = 0, documents_as_instructions: bool = False):
+                 seed: int = 0, documents_as_instructions: bool = False, creation_caption_loss: bool = True):
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
         if mode == "comprehension" and vision_preprocess is None:
@@ -35,7 +35,7 @@ class MultimodalTransform:
             raise ValueError("mode 'mixed' needs a vision encoder or an image head: a text-only model has no pairs to train on")
         self.builder, self.mode, self.prompts, self.drop_prob, self.seed = builder, mode, prompts, drop_prob, seed
         self.vision_preprocess, self.head_preprocess = vision_preprocess, head_preprocess
-        self.documents_as_instructions = documents_as_instructions
+        self.documents_as_instructions, self.creation_caption_loss = documents_as_instructions, creation_caption_loss
         # what a pair becomes: in 'mixed', whichever directions this model has
         self.pair_modes = (mode,) if mode != "mixed" else tuple(
             m for m, has in (("comprehension", vision_preprocess), ("creation", head_preprocess)) if has is not None)
@@ -56,7 +56,7 @@ class MultimodalTransform:
             if mode == "comprehension":
                 return self.builder.comprehension(sample["text"], rng.choice(self.prompts), sample["image"])
             caption = "" if rng.random() < self.drop_prob else sample["text"]
-            return self.builder.creation(caption, sample["image"])
+            return self.builder.creation(caption, sample["image"], learn_caption=self.creation_caption_loss)
         if kind == "interleaved":
             instruction = (sample.get("meta") or {}).get("instruction")
             if self.documents_as_instructions and instruction:
