@@ -161,8 +161,12 @@ def test_mixture_batches_by_source_keep_the_shares(toy_data):
     assert 0.6 < kinds.count("pair") / len(kinds) < 0.9
 
 
+def red_circle_pair() -> dict:
+    return {"kind": "pair", "image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k"}
+
+
 def test_pair_sample_images_follow_the_mode(builder, tiny_model):
-    pair = {"kind": "pair", "image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k"}
+    pair = red_circle_pair()
     sample = MultimodalTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess)(pair)
     assert "pixel_values" not in sample and sample["dream_pixel_values"].shape == (1, 3, 64, 64)
     assert torch.equal(sample["labels"][-1:], torch.tensor([builder.tokenizer.eos_token_id]))
@@ -171,16 +175,13 @@ def test_pair_sample_images_follow_the_mode(builder, tiny_model):
 def test_a_creation_pair_learns_its_caption_unless_told_not_to(builder, tiny_model):
     """DreamLLM learns all text; without the caption loss only `<dream>`, its start and `</s>` are learnt, and the
     inputs are the same (the caption is still the image's condition)."""
-    pair = {"kind": "pair", "image": render(sample_scene(0, 1)), "text": "a small red circle at the top", "key": "k"}
+    pair = red_circle_pair()
     caption_ids = builder.text_ids(pair["text"])
-    learnt = {}
-    for flag in (True, False):
-        transform = MultimodalTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess,
-                                        creation_caption_loss=flag)
-        learnt[flag] = transform(pair)
-    assert torch.equal(learnt[True]["input_ids"], learnt[False]["input_ids"])
-    with_caption = [t for t in learnt[True]["labels"].tolist() if t != IGNORE_INDEX]
-    without = [t for t in learnt[False]["labels"].tolist() if t != IGNORE_INDEX]
+    samples = {flag: MultimodalTransform(builder, "creation", head_preprocess=tiny_model.diffusion_head.preprocess,
+                                         creation_caption_loss=flag)(pair) for flag in (True, False)}
+    assert torch.equal(samples[True]["input_ids"], samples[False]["input_ids"])
+    with_caption = [t for t in samples[True]["labels"].tolist() if t != IGNORE_INDEX]
+    without = [t for t in samples[False]["labels"].tolist() if t != IGNORE_INDEX]
     assert with_caption[:len(caption_ids)] == caption_ids
     assert without == [builder.ids[DREAM], builder.ids[DREAM_START], builder.tokenizer.eos_token_id]
 

@@ -5,6 +5,7 @@ judge), as a confusion table of asked position → judged position. Usage:
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 
 from omni.eval.toyworld import ToyEvaluator, scene_of
 
@@ -16,11 +17,11 @@ class Recording(ToyEvaluator):
         judged = [j["position"] for j in self.judge(images)]
         asked = [scene_of(p["meta"])["position"] for p in self.pairs]
         table = Counter(zip(asked, judged))
-        json.dump({"model": model, "seed": seed, "right": sum(a == j for a, j in zip(asked, judged)) / len(asked),
-                   "judged": dict(Counter(judged)), "asked_to_judged": [[a, j, n] for (a, j), n in sorted(table.items())]},
-                  open(out, "w"), indent=1)
+        record = {"model": model, "seed": seed, "right": sum(a == j for a, j in zip(asked, judged)) / len(asked),
+                  "judged": dict(Counter(judged)), "asked_to_judged": [[a, j, n] for (a, j), n in sorted(table.items())]}
+        Path(out).write_text(json.dumps(record, indent=1))
         return {}
 
 
 Recording(zoo, "data", num=256, seed=seed).evaluate_model(model, tasks=("creation",))
-print(open(out).read())
+print(Path(out).read_text())
