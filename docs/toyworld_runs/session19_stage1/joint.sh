@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # joint.sh SEED STEPS NAME [OVERRIDES...]: stage I in one run (pairs both ways) with the LLM training at 2e-4, then the
 # stage I evaluation (captions, VQA, creation, interleaved); the recipe's environment and record (recipe.json)
+# Since session 21 the stage1_joint config's own timestep mean is 2.0 (session 20's lead): session 19's runs had
+# 1.0, so add "model.config.timestep_logit_mean=1.0" to reproduce them.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 SEED=$1 STEPS=$2 NAME=$3; shift 3
