@@ -2,12 +2,14 @@
 
 from omni.models.lora import LORA_TRAINABLE
 
+_COMPREHENSION = ["plugins.vision_encoder.projector.*"]
+_CREATION = ["plugins.dream_queries.*", "plugins.diffusion_head.condition_projector.*"]
+
 STAGES = {
-    "stage1_comprehension": ["plugins.vision_encoder.projector.*"],
-    "stage1_creation": ["plugins.dream_queries.*", "plugins.diffusion_head.condition_projector.*"],
+    "stage1_comprehension": _COMPREHENSION,
+    "stage1_creation": _CREATION,
     # both halves of stage I in one run, the LLM training too (toy/stage1_joint.py; not in the paper)
-    "stage1_joint": ["plugins.vision_encoder.projector.*", "plugins.dream_queries.*",
-                     "plugins.diffusion_head.condition_projector.*", "llm.*"],
+    "stage1_joint": _COMPREHENSION + _CREATION + ["llm.*"],
     "stage2_igpt": ["*"],  # everything but the frozen CLIP, VAE and UNet
     "stage3_sft": ["*"],
     # SFT with LoRA on the LLM (model.lora={...}): the adapters, projectors and dream queries train
