@@ -9,7 +9,7 @@ tokens/s, images/s and TFLOP/s from counted FLOPs (omni.train.flops), so MFU is 
 peak (and, on a known GPU, against its datasheet peak too). On a GPU add "training.bf16=true".
 
   python scripts/bench_train.py --packing --config projects/dreamllm/configs/toy/stage2_igpt.py --data_root data \
-      "model.init_from='work_dirs/toy/stage1_comprehension'" "model.merge_from=[]"
+      "model.init_from='work_dirs/toy/stage1_joint'"
 
 `--packing`: the same config's loop with padded batches, then with packed ones (`data.packing=true`) through
 transformers' block-diagonal mask, through the kernel packed training picks (per-sample SDPA on a CPU), then packed
@@ -139,9 +139,8 @@ COMPILE = {"eager": [], "compiled per block": ["training.compile=true"]}
 # the toy recipe's mixtures, each started from the outputs of the stages before it (scripts/toyworld_recipe.sh)
 SUITE = {
     "stage II (stories + pairs)": ("projects/dreamllm/configs/toy/stage2_igpt.py",
-                                   lambda runs: [f"model.init_from='{runs}/stage1_comprehension'",
-                                                 f"model.merge_from=['{runs}/stage1_creation']"]),
-    "stage III (VQA, instructions, stories, chats)": ("projects/dreamllm/configs/toy/stage3_sft.py",
+                                   lambda runs: [f"model.init_from='{runs}/stage1_joint'"]),
+    "stage III (VQA, instructions, stories, chats, pairs)": ("projects/dreamllm/configs/toy/stage3_sft.py",
                                                       lambda runs: [f"model.init_from='{runs}/stage2_igpt'"]),
 }
 

@@ -1,7 +1,7 @@
 """Omni's training step against the same step written with stock Hugging Face parts, in one process.
 
   python scripts/bench_vs_hf.py --config projects/dreamllm/configs/toy/stage2_igpt.py --data_root data \\
-      "model.init_from='work_dirs/toy/stage1_comprehension'" "model.merge_from=['work_dirs/toy/stage1_creation']"
+      "model.init_from='work_dirs/toy/stage1_joint'"
 
 The stock step: transformers' `LlavaForConditionalGeneration` built from the same sub-configs (the LLM's, the CLIP
 vision tower's, a two-layer GELU projector), holding the Omni model's weights, plus DreamLLM's part written as a user

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole DreamLLM recipe on the toy world, on a CPU: toy world → toy zoo (CLIP, VAE, SD, LLaMA, classifier) →
-# stage I comprehension and creation alignment → stage II I-GPT → stage III SFT → evaluation of the toy SD baseline,
-# DreamLLM after stage I and after all stages → <runs>/report.md and creation_grid.png.
+# stage I comprehension and creation alignment in one run (the LLM training too) → stage II I-GPT → stage III SFT →
+# evaluation of the toy SD baseline, DreamLLM after stage I and after all stages → <runs>/report.md, creation_grid.png.
 # Usage: bash scripts/toyworld_recipe.sh
 #   SEED=0       seeds the zoo's trainers, every stage (training.seed = 42 + SEED) and the evaluation; the toy world
 #                itself is the same for every seed (it is the benchmark). SEED=0 writes zoo/toy and work_dirs/toy,
@@ -33,10 +33,10 @@ total_start=$(date +%s)
 # rest of the world unchanged
 $PY -m omni.data.toyworld --out data/toyworld --kinds chats --only_stale
 timed "toy zoo" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --seed "$SEED"
-timed "stage I comprehension" train stage1_comprehension 1200 "${FROM_ZOO[@]}"
-timed "stage I creation" train stage1_creation 1500 "${FROM_ZOO[@]}"
-timed "stage II I-GPT" train stage2_igpt 500 \
-  "model.init_from='$RUNS/stage1_comprehension'" "model.merge_from=['$RUNS/stage1_creation']"
+# the paper's stage I is two runs with the LLM frozen, merged; on the toy zoo one run with the LLM training is what
+# every seed learns from (docs/toyworld.md, sessions 18-21; projects/dreamllm/configs/toy/stage1_joint.py)
+timed "stage I joint" train stage1_joint 2700 "${FROM_ZOO[@]}"
+timed "stage II I-GPT" train stage2_igpt 500 "model.init_from='$RUNS/stage1_joint'"
 timed "stage III SFT" train stage3_sft 500 "model.init_from='$RUNS/stage2_igpt'"
 
 # 64 free-form documents (about 128 created images): with 16 (about 32 images) the binomial standard error of
@@ -44,8 +44,8 @@ timed "stage III SFT" train stage3_sft 500 "model.init_from='$RUNS/stage2_igpt'"
 EVAL=(--zoo "$ZOO" --data_root data --num 256 --num_stories 64 --num_documents 64 --seed "$SEED")
 timed "eval: toy SD" $PY -m projects.dreamllm.eval_toy --baseline_sd "${EVAL[@]}" --out "$RUNS/toy_sd"
 # free-form documents need the stage III chat format: not asked of the stage I model
-timed "eval: stage I" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage1_comprehension" \
-  --merge_from "$RUNS/stage1_creation" "${EVAL[@]}" --tasks captions vqa creation interleaved
+timed "eval: stage I" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage1_joint" "${EVAL[@]}" \
+  --tasks captions vqa creation interleaved
 timed "eval: stage III" $PY -m projects.dreamllm.eval_toy --model "$RUNS/stage3_sft" "${EVAL[@]}"
 record_total "$total_start"
 $PY -m projects.dreamllm.report_toy --runs "$RUNS" --out "$RUNS/report.md"

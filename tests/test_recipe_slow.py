@@ -30,7 +30,7 @@ def results():
     if not os.environ.get("OMNI_REUSE_RECIPE"):
         subprocess.run(["bash", "scripts/toyworld_recipe.sh"], cwd=ROOT, check=True, timeout=2 * 3600)
     load = lambda path: json.loads(path.read_text())  # noqa: E731
-    return {"sd": load(RUNS / "toy_sd/eval/eval.json"), "stage1": load(RUNS / "stage1_comprehension/eval/eval.json"),
+    return {"sd": load(RUNS / "toy_sd/eval/eval.json"), "stage1": load(RUNS / "stage1_joint/eval/eval.json"),
             "final": load(RUNS / "stage3_sft/eval/eval.json"), "zoo": load(ZOO / "zoo_summary.json")}
 
 

@@ -163,7 +163,7 @@ def _zoo_lines(summaries: list[dict[str, Any]]) -> list[str]:
             "", f"Zoo wall-clock time: {_cell([s['seconds'] for s in summaries], 's')} (two trainers at a time, one thread each)."]
 
 
-def write_report(runs: list[RecipeRun], out: Path, stage1: str = "stage1_comprehension", final: str = "stage3_sft") -> Path:
+def write_report(runs: list[RecipeRun], out: Path, stage1: str = "stage1_joint", final: str = "stage3_sft") -> Path:
     folders = [run.eval_folders(stage1, final) for run in runs]
     columns = list(folders[0])
     results = {name: [_load(f[name] / "eval.json") or {} for f in folders] for name in columns}
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", nargs="+", default=["work_dirs/toy"],
                         help="one recipe run folder, or several (one per seed): mean and range per figure")
     parser.add_argument("--zoo", help="the zoo of every run (default: what each run's recipe.json names, else zoo/toy)")
-    parser.add_argument("--stage1", default="stage1_comprehension", help="the run evaluated as 'after stage I'")
+    parser.add_argument("--stage1", default="stage1_joint", help="the run evaluated as 'after stage I'")
     parser.add_argument("--final", default="stage3_sft")
     parser.add_argument("--out", help="default: report.md in the first run's folder")
     parser.add_argument("--times", help="JSON file of {step: seconds} (default: each run's recipe.json)")

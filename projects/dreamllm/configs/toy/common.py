@@ -1,8 +1,9 @@
 """DreamLLM on the toy zoo (`python -m omni.zoo build toy`): toy LLaMA, toy CLIP, toy SD; the paper's three stages.
 
 Each stage writes to work_dirs/toy/<stage> and the next starts from there, so the recipe needs no hand-edited paths:
+  stage1_joint ─► stage2_igpt ─► stage3_sft                    (the recipe: scripts/toyworld_recipe.sh)
   stage1_comprehension ─┐
-  stage1_creation ──────┴─► stage2_igpt ─► stage3_sft        (or stage1_joint ─► stage2_igpt with init_from changed)
+  stage1_creation ──────┴─► stage2_igpt (init_from, merge_from)  (the paper's stage I: two runs, the LLM frozen)
 """
 
 from omni.config import LazyCall as L

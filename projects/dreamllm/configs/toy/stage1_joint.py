@@ -5,9 +5,9 @@ Why: with the toy LLM frozen, the captions of some seeds lost shape or position 
 colour; chaining creation after comprehension with the LLM training cost the captions (docs/toyworld.md, sessions
 18-19). 2,700 steps = the 1,200 + 1,500 of the two halves. The image loss draws its timesteps from a logit-normal of
 mean 2.0 (1.0 in the other stages' common config): where a shape goes is settled in the noisiest steps, and at 1.0
-created positions were 64.8% / 21.1% on two seeds, at 2.0 99.2% / 97.3% (session 20). Not the recipe's stage I yet:
-stages II and III, started from it (`"model.init_from='work_dirs/toy/stage1_joint'" "model.merge_from=[]"`), lose
-much of what it creates (session 21).
+created positions were 64.8% / 21.1% on two seeds, at 2.0 99.2% / 97.3% (session 20). The recipe's stage I since
+session 22; stages II and III after it train at 1e-4 and stage III rehearses the pairs, or they lose much of what it
+creates (session 21).
 """
 
 from .common import _RUNS, data, model, stages, training
