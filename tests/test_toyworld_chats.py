@@ -42,4 +42,6 @@ def test_a_model_is_evaluated_on_chats_as_a_user_holds_them(tmp_path, tiny_zoo, 
     evaluator = ToyEvaluator(tiny_zoo[0], tmp_path, num=4, num_stories=2, steps=2, batch_size=4)
     result = evaluator.evaluate_model(tmp_path / "model", tasks=("chats",))
     assert 0 <= result["chat_answer_accuracy"] <= 1 and 0 <= result["chat_draws"] <= 1
+    if result["chat_draws"]:  # what is drawn, judged against the request and against the attached picture
+        assert {"chat_creation_all", "chat_like_attached_all", "chat_like_attached_color"} <= set(result)
     assert len(result["chat_examples"]) == 2 and "caption_all" not in result

@@ -318,9 +318,11 @@ class ToyEvaluator:
     def chats(self, gen: Any) -> dict[str, Any]:
         """Held-out mixed chats held as a user would (the generator's `chat()`): the question about the attached picture, the
         model's own answer kept in the conversation, then the drawing request. Scored: the answer, whether the reply
-        to the request holds an image (`chat_draws`), and what is drawn, by the classifier (`chat_creation_*`)."""
+        to the request holds an image (`chat_draws`), and what is drawn, by the classifier (`chat_creation_*`); and what
+        is drawn against the attached picture instead (`chat_like_attached_*`), which tells a drawing that copies what
+        the chat already showed from one that is merely wrong (the two pictures share an attribute by chance only)."""
         samples = load_test(self.data_root, "chats", self.num_stories)
-        answered, drew, drawings, truths, examples = [], [], [], [], []
+        answered, drew, drawings, truths, attached, examples = [], [], [], [], [], []
         for index, sample in enumerate(tqdm(samples, desc="chats", leave=False)):
             session = gen.chat(None, max_new_tokens=24, max_images=1, num_inference_steps=self.steps,
                                guidance_scale=self.guidance, seed=self.seed + index)
@@ -334,13 +336,16 @@ class ToyEvaluator:
             if images:
                 drawings.append(images[0])
                 truths.append(scene_of(sample["meta"]["scenes"][1]))
+                attached.append(scene_of(sample["meta"]["scenes"][0]))
             if len(examples) < 5:
                 examples.append([turns[0]["value"].replace("<image>", "").strip(), reply, turns[2]["value"],
                                  " ".join(p if isinstance(p, str) else "[image]" for p in parts)])
         result = {"chat_answer_accuracy": float(np.mean(answered)), "chat_draws": float(np.mean(drew)),
                   "chat_examples": examples}
         if drawings:  # what is drawn, over the chats that drew (chat_draws says how many)
-            result.update(self.scored("chat_creation", self.judge(drawings), truths))
+            judged = self.judge(drawings)
+            result.update(self.scored("chat_creation", judged, truths))
+            result.update({f"chat_like_attached_{k}": v for k, v in attribute_scores(judged, attached).items()})
         return result
 
     def save_story(self, story: dict[str, Any], images: list[Image.Image], name: str) -> None:
