@@ -39,13 +39,16 @@ ROWS = [
     ("Chats (a question about a picture, then a drawing request)", None),
     ("the question answered", "chat_answer_accuracy"), ("the drawing request answered with an image", "chat_draws"),
     ("what is drawn (all 4, of the chats that drew)", "chat_creation_all"),
+    ("what is drawn: colour", "chat_creation_color"), ("what is drawn: position", "chat_creation_position"),
+    ("what is drawn matches the attached picture instead (all 4)", "chat_like_attached_all"),
 ]
 CHANCE = {"caption_color": 1 / 8, "caption_shape": 1 / 3, "caption_size": 1 / 2, "caption_position": 1 / 9,
           "vqa_color": 1 / 8, "vqa_shape": 1 / 3, "vqa_size": 1 / 2, "vqa_position": 1 / 9, "vqa_yesno": 1 / 2,
           "caption_all": 1 / 432, "caption_all_heldout": 1 / 432, "creation_all": 1 / 432, "creation_all_heldout": 1 / 432,
           "creation_color": 1 / 8, "creation_shape": 1 / 3, "creation_size": 1 / 2, "creation_position": 1 / 9,
           "interleaved_all": 1 / 432, "interleaved_color": 1 / 8, "interleaved_position": 1 / 9,
-          "documents_all": 1 / 432, "documents_color": 1 / 8, "documents_position": 1 / 9, "chat_creation_all": 1 / 432}
+          "documents_all": 1 / 432, "documents_color": 1 / 8, "documents_position": 1 / 9, "chat_creation_all": 1 / 432,
+          "chat_creation_color": 1 / 8, "chat_creation_position": 1 / 9, "chat_like_attached_all": 1 / 432}
 
 
 def _load(path: Path) -> dict[str, Any] | None:
