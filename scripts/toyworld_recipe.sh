@@ -34,7 +34,7 @@ total_start=$(date +%s)
 $PY -m omni.data.toyworld --out data/toyworld --kinds chats --only_stale
 timed "toy zoo" $PY -m omni.zoo build toy --out "$ZOO" --data_root data --seed "$SEED"
 # the paper's stage I is two runs with the LLM frozen, merged; on the toy zoo one run with the LLM training is what
-# every seed learns from (docs/toyworld.md, sessions 18-21; projects/dreamllm/configs/toy/stage1_joint.py)
+# every seed learns from (projects/dreamllm/configs/toy/stage1_joint.py; docs/toyworld.md measures both)
 timed "stage I joint" train stage1_joint 2700 "${FROM_ZOO[@]}"
 timed "stage II I-GPT" train stage2_igpt 500 "model.init_from='$RUNS/stage1_joint'"
 timed "stage III SFT" train stage3_sft 500 "model.init_from='$RUNS/stage2_igpt'"
