@@ -35,19 +35,19 @@ def results():
 
 
 # ---- thresholds from the measured spread -------------------------------------------------------------------------
-# The worst of three seeds (0, 1, 2) of the whole recipe (joint stage I with the LLM training, stages II and III at
-# 1e-4, the pairs rehearsed in stage III) on an AMD EPYC (family 25 model 17, AVX512), 2 cores, one thread per process,
-# torch 2.13.0+cpu (session 22; docs/toyworld.md, "The recipe since session 22"; the files in
+# The worst of five runs of three seeds (0, 1, 2) of the whole recipe (joint stage I with the LLM training, stages II
+# and III at 1e-4, the pairs rehearsed in stage III) on an AMD EPYC (family 25 model 17, AVX512), 2 cores, one thread
+# per process, torch 2.13.0+cpu (session 22; docs/toyworld.md, "The recipe since session 22"; the files in
 # docs/toyworld_runs/session22_recipe). Seed 0 is one `scripts/toyworld_recipe.sh` run at c53b782; seeds 1 and 2 ran
 # the same stages as separate one-process runs (sessions 20-22); seed 1 also as one recipe run at 6e743aa (two
 # processes per stage), which set eight of these (VQA colour 0.61 there, 0.78 in its one-process run: the thresholds
 # of three runs failed it, so it counts as a fourth). Session 23 ran the recipe from a fresh clone (at 89330e0, two
-# processes per stage; docs/toyworld_runs/session23_fresh_clone): seeds 0 and 1 reproduced their recipe runs above
-# to the digit; seed 2, its first two-process run, set three of these (VQA position 0.766, 0.936 in its one-process
-# run; stage I story colour 0.348; documents' images readable 0.993). Each figure must reach MARGIN x its worst run: seeds differ by more
-# than machines do, so another seed or machine may land below the worst measured one, and the margin leaves room.
-# Only figures whose threshold is far above chance are checked: at least chance + 4 standard errors of guessing on
-# the 128 or more items each is judged on, so a model at chance fails.
+# processes per stage; docs/toyworld_runs/session23_fresh_clone): seeds 0 and 1 reproduced their recipe runs above to
+# the digit; seed 2, its first two-process run, set three of these (VQA position 0.766, 0.936 in its one-process run;
+# stage I story colour 0.348; documents' images readable 0.993). Each figure must reach MARGIN x its worst run: seeds
+# differ by more than machines do, so another seed or machine may land below the worst measured one, and the margin
+# leaves room. Only figures whose threshold is far above chance are checked: at least chance + 4 standard errors of
+# guessing on the 128 or more items each is judged on, so a model at chance fails.
 MARGIN = 0.8
 WORST = {
     "zoo.clip.retrieval_top1": 1.0, "zoo.classifier.all": 1.0, "zoo.sd.t2i_color": 0.992, "zoo.sd.t2i_shape": 0.918,
